@@ -49,7 +49,9 @@ public interface IVirtualMachineGrain : IGrainWithStringKey
     Task<ReportAck> ReportObservedAsync(VmObserved observed);
 
     /// <summary>The whole desired state for the agent, or null when the VM does not exist.</summary>
+    /// <remarks>Always interleaves: node grains call it while the VM grain may be waiting on them (resync).</remarks>
     [Alias("GetDesired")]
+    [Orleans.Concurrency.AlwaysInterleave]
     Task<VmDesired?> GetDesiredAsync();
 
     /// <summary>Called by the scheduler when a node appeared or freed capacity: try placing the VM again.</summary>

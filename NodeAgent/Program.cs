@@ -1,1 +1,79 @@
-Console.WriteLine("orvirt-agent");
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Orvirt.Interfaces;
+using Orvirt.NodeAgent.Agent;
+
+if (args.Contains("--help") || args.Contains("-h"))
+{
+    Console.WriteLine("""
+        orvirt-agent: the Orvirt node agent. Runs one private libvirt "pod" per VM on this node and makes
+        each VM's domain match the desired state its grain publishes on the node's stream.
+
+        Usage: orvirt-agent [--node NAME] [--pods DIR] [--runtime process|test|auto] [--gateway HOST:PORT] [--images DIR]
+
+          --node NAME          this node's name, a DNS-1123 label          (Agent:Node, default: host name)
+          --pods DIR           where pods live; keep it short (<= 60 chars) (Agent:PodsDirectory, default /var/lib/orvirt/pods)
+          --runtime KIND       process: private libvirtd + QEMU per VM     (Agent:Runtime, default auto)
+                               test:    libvirt's test driver, no QEMU
+                               auto:    process when libvirtd, QEMU and tini are installed
+          --gateway HOST:PORT  the silo's Orleans gateway                  (Agent:Gateway, default 127.0.0.1:30000)
+          --images DIR         base images for 'image' disks               (Agent:ImagesDirectory, default /var/lib/orvirt/images)
+
+        Every setting can also come from the environment, e.g. ORVIRT_AGENT__NODE=node-1,
+        or appsettings.json: Agent:HeartbeatInterval (00:00:02), Agent:ResyncInterval (00:00:30),
+        Agent:MaxParallelSyncs (4), Agent:Vcpus and Agent:MemoryBytes (0 = from the host), Agent:ClusterId and
+        Agent:ServiceId (orvirt). Run as root: pods need mount namespaces.
+        """);
+    return 0;
+}
+
+var builder = Host.CreateApplicationBuilder();
+builder.Configuration.AddEnvironmentVariables("ORVIRT_");
+builder.Configuration.AddCommandLine(args, new Dictionary<string, string>
+{
+    ["--node"] = "Agent:Node",
+    ["--pods"] = "Agent:PodsDirectory",
+    ["--runtime"] = "Agent:Runtime",
+    ["--gateway"] = "Agent:Gateway",
+    ["--images"] = "Agent:ImagesDirectory",
+});
+builder.Services.AddNodeAgent();
+
+var agentOptions = new AgentOptions();
+builder.Configuration.GetSection(AgentOptions.Section).Bind(agentOptions);
+var validation = new AgentOptionsValidator().Validate(null, agentOptions);
+if (validation.Failed)
+{
+    Console.Error.WriteLine("orvirt-agent: invalid settings:");
+    foreach (var failure in validation.Failures)
+    {
+        Console.Error.WriteLine("  " + failure);
+    }
+    Console.Error.WriteLine("Run orvirt-agent --help for the options.");
+    return 2;
+}
+AgentOptionsValidator.TryParseGateway(agentOptions.Gateway, out var gatewayHost, out var gatewayPort);
+
+builder.UseOrleansClient(client =>
+{
+    if (gatewayHost is "127.0.0.1" or "localhost")
+    {
+        client.UseLocalhostClustering(gatewayPort, agentOptions.ServiceId, agentOptions.ClusterId);
+    }
+    else
+    {
+        var addresses = System.Net.Dns.GetHostAddresses(gatewayHost);
+        client.UseStaticClustering(new System.Net.IPEndPoint(addresses[0], gatewayPort));
+        client.Configure<Orleans.Configuration.ClusterOptions>(c =>
+        {
+            c.ClusterId = agentOptions.ClusterId;
+            c.ServiceId = agentOptions.ServiceId;
+        });
+    }
+    client.AddMemoryStreams(OrvirtNames.StreamProvider);
+    client.UseConnectionRetryFilter<ConnectRetryFilter>();
+});
+
+using var host = builder.Build();
+await host.RunAsync();
+return 0;

@@ -1,3 +1,136 @@
-var builder = WebApplication.CreateBuilder(args);
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+using Orvirt.Grains;
+using Orvirt.Interfaces;
+using Orvirt.Silo.Api;
+using Orvirt.Silo.Hosting;
+using Orvirt.Silo.Options;
+using Orvirt.Silo.Storage;
+
+// Content root at the binary, so appsettings.json is found whatever the working directory is.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+
+builder.Services.AddOptions<SiloOptions>().BindConfiguration(SiloOptions.Section).ValidateOnStart();
+builder.Services.AddSingleton<IValidateOptions<SiloOptions>, SiloOptionsValidator>();
+builder.Services.AddOptions<StreamingOptions>().BindConfiguration(StreamingOptions.Section).ValidateOnStart();
+builder.Services.AddSingleton<IValidateOptions<StreamingOptions>, StreamingOptionsValidator>();
+// AddOrvirtGrains binds ValidationLimits from Orvirt:Limits; the host adds the check that says how to fix a bad bound.
+builder.Services.AddOrvirtGrains(builder.Configuration);
+builder.Services.AddOptions<ValidationLimits>().ValidateOnStart();
+builder.Services.AddSingleton<IValidateOptions<ValidationLimits>, LimitsOptionsValidator>();
+
+// Ports, paths and the mode shape the silo itself, so they are read and checked before the host is built.
+var siloOptions = builder.Configuration.GetSection(SiloOptions.Section).Get<SiloOptions>() ?? new SiloOptions();
+var streaming = builder.Configuration.GetSection(StreamingOptions.Section).Get<StreamingOptions>() ?? new StreamingOptions();
+var limits = builder.Configuration.GetSection(LimitsOptionsValidator.Section).Get<ValidationLimits>() ?? new ValidationLimits();
+var failures = new[]
+{
+    new SiloOptionsValidator().Validate(null, siloOptions),
+    new StreamingOptionsValidator().Validate(null, streaming),
+    new LimitsOptionsValidator().Validate(null, limits),
+}.Where(r => r.Failed).SelectMany(r => r.Failures ?? []).ToList();
+if (siloOptions.Mode == OrvirtMode.Redis)
+{
+    failures.Add("Orvirt:Mode=Redis is not supported yet; remove ORVIRT__MODE (or set ORVIRT__MODE=Embedded) to run one silo with SQLite state.");
+}
+if (failures.Count == 0)
+{
+    failures.AddRange(PortProbe.Check(siloOptions));
+    try
+    {
+        Directory.CreateDirectory(Path.GetFullPath(siloOptions.DataDirectory));
+    }
+    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+    {
+        failures.Add($"Orvirt:DataDirectory '{siloOptions.DataDirectory}' cannot be created ({e.Message}); set ORVIRT__DATADIRECTORY to a writable folder.");
+    }
+}
+if (failures.Count > 0)
+{
+    Console.Error.WriteLine("orvirt-silo: the configuration is invalid:");
+    foreach (var failure in failures)
+    {
+        Console.Error.WriteLine("  - " + failure);
+    }
+    return 2;
+}
+
+HostPort.TryParse(siloOptions.GrpcEndpoint, out var grpcEndpoint);
+HostPort.TryParse(siloOptions.HttpEndpoint, out var httpEndpoint);
+var onKubernetes = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_HOST"));
+
+builder.WebHost.ConfigureKestrel(kestrel =>
+{
+    KestrelEndpoints.Listen(kestrel, grpcEndpoint, HttpProtocols.Http2);
+    KestrelEndpoints.Listen(kestrel, httpEndpoint, HttpProtocols.Http1);
+});
+
+builder.UseOrleans(silo =>
+{
+    silo.UseLocalhostClustering(siloOptions.SiloPort, siloOptions.GatewayPort, null, siloOptions.ServiceId, siloOptions.ClusterId);
+    if (onKubernetes)
+    {
+        silo.UseKubernetesHosting();
+    }
+    silo.AddSqliteGrainStorage(OrvirtNames.GrainStorage, o => o.DatabasePath = siloOptions.DatabasePath);
+    silo.AddSqliteGrainStorage(OrvirtNames.PubSubStore, o => o.DatabasePath = siloOptions.DatabasePath);
+    silo.UseInMemoryReminderService();
+    silo.AddMemoryStreams(OrvirtNames.StreamProvider, streams =>
+    {
+        streams.ConfigurePartitioning(streaming.Queues);
+        streams.ConfigurePullingAgent(agent => agent.Configure(o =>
+        {
+            o.GetQueueMsgsTimerPeriod = streaming.PullPeriod;
+            o.BatchContainerBatchSize = streaming.BatchSize;
+        }));
+    });
+});
+
+builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<GrainErrorInterceptor>());
+
 var app = builder.Build();
-app.Run();
+
+app.MapGrpcService<VirtualMachinesService>().RequireHost($"*:{grpcEndpoint.Port}");
+app.MapGrpcService<NodesService>().RequireHost($"*:{grpcEndpoint.Port}");
+app.MapGet("/healthz", (IHostApplicationLifetime lifetime) =>
+        lifetime.ApplicationStarted.IsCancellationRequested
+            ? Results.Text("ok\n")
+            : Results.Text("starting\n", statusCode: StatusCodes.Status503ServiceUnavailable))
+    .RequireHost($"*:{httpEndpoint.Port}");
+
+var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Orvirt.Silo");
+if (onKubernetes)
+{
+    SiloLog.KubernetesHosting(logger);
+}
+app.Lifetime.ApplicationStarted.Register(() =>
+    SiloLog.Ready(logger, siloOptions.Mode.ToString(), grpcEndpoint.ToString(), httpEndpoint.ToString(), siloOptions.GatewayPort, siloOptions.DatabasePath));
+
+try
+{
+    await app.RunAsync();
+}
+catch (Exception e) when (AddressInUse(e) is { } detail)
+{
+    Console.Error.WriteLine($"orvirt-silo: {detail}. Another process holds that port: stop it, or choose free ports with ORVIRT__GRPCENDPOINT, ORVIRT__HTTPENDPOINT, ORVIRT__SILOPORT and ORVIRT__GATEWAYPORT.");
+    return 3;
+}
+return 0;
+
+// The message of the first "address already in use" failure in an exception's chain, or null.
+static string? AddressInUse(Exception e)
+{
+    for (Exception? x = e; x is not null; x = x.InnerException)
+    {
+        if (x is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressAlreadyInUse }
+            || x is Microsoft.AspNetCore.Connections.AddressInUseException)
+        {
+            return e is IOException && e != x ? e.Message.TrimEnd('.') : x.Message.TrimEnd('.');
+        }
+        if (x is AggregateException aggregate)
+        {
+            return aggregate.InnerExceptions.Select(AddressInUse).FirstOrDefault(m => m is not null);
+        }
+    }
+    return null;
+}

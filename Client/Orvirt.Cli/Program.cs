@@ -1,1 +1,3 @@
-return 0;
+using Orvirt.Cli;
+
+return await CliApp.RunAsync(args, Console.Out, Console.Error).ConfigureAwait(false);

@@ -76,6 +76,21 @@ public sealed partial class SiloProcess : IAsyncDisposable
     public static async Task<SiloProcess> StartAsync(SiloProcessOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new SiloProcessOptions();
+        // A free port can be taken by another process between picking and binding; then try new ports.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(options, cancellationToken).ConfigureAwait(false);
+            }
+            catch (InvalidOperationException e) when (attempt < 3 && e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+            }
+        }
+    }
+
+    private static async Task<SiloProcess> StartOnceAsync(SiloProcessOptions options, CancellationToken cancellationToken)
+    {
         var dll = LocateSiloDll(options.SiloDllPath);
         var ownsDataDirectory = options.DataDirectory is null;
         var dataDirectory = options.DataDirectory ?? Directory.CreateTempSubdirectory("orvirt-silo-").FullName;
@@ -95,7 +110,6 @@ public sealed partial class SiloProcess : IAsyncDisposable
         psi.Environment["ORVIRT__HTTPENDPOINT"] = $"127.0.0.1:{ports[1]}";
         psi.Environment["ORVIRT__SILOPORT"] = ports[2].ToString(System.Globalization.CultureInfo.InvariantCulture);
         psi.Environment["ORVIRT__GATEWAYPORT"] = ports[3].ToString(System.Globalization.CultureInfo.InvariantCulture);
-        psi.Environment["DOTNET_ENVIRONMENT"] = "Development";
         psi.Environment["Logging__Console__FormatterName"] = "simple";
         psi.Environment.Remove("KUBERNETES_SERVICE_HOST");
         psi.Environment.Remove("ORVIRT_DATA_DIR");

@@ -1,0 +1,46 @@
+namespace Orvirt.NodeAgent.Agent;
+
+/// <summary>Settings of the node agent; section <c>Agent</c> (env <c>ORVIRT_AGENT__*</c>, or command-line flags).</summary>
+public sealed class AgentOptions
+{
+    public const string Section = "Agent";
+
+    /// <summary>This node's name (a DNS-1123 label). Default: the host name, lower-cased.</summary>
+    public string Node { get; set; } = Environment.MachineName.ToLowerInvariant();
+
+    /// <summary>Where pods live. Keep it short: unix socket paths are limited to 108 bytes. Default <c>/var/lib/orvirt/pods</c>.</summary>
+    public string PodsDirectory { get; set; } = "/var/lib/orvirt/pods";
+
+    /// <summary>Base images for <c>image</c> disks; disk paths must resolve inside it. Default <c>/var/lib/orvirt/images</c>.</summary>
+    public string ImagesDirectory { get; set; } = "/var/lib/orvirt/images";
+
+    /// <summary><c>process</c> (private libvirtd + QEMU per VM), <c>test</c> (libvirt test driver) or <c>auto</c> (process when libvirtd and QEMU are installed). Default <c>auto</c>.</summary>
+    public string Runtime { get; set; } = "auto";
+
+    /// <summary>The Orleans gateway, <c>host:port</c>. Default <c>127.0.0.1:30000</c>.</summary>
+    public string Gateway { get; set; } = "127.0.0.1:30000";
+
+    /// <summary>Orleans cluster id; must match the silo's. Default <c>orvirt</c>.</summary>
+    public string ClusterId { get; set; } = "orvirt";
+
+    /// <summary>Orleans service id; must match the silo's. Default <c>orvirt</c>.</summary>
+    public string ServiceId { get; set; } = "orvirt";
+
+    /// <summary>vCPUs offered to VMs; 0 means the host's CPU count. Default 0.</summary>
+    public int Vcpus { get; set; }
+
+    /// <summary>Memory offered to VMs in bytes; 0 means MemTotal from /proc/meminfo. Default 0.</summary>
+    public long MemoryBytes { get; set; }
+
+    /// <summary>How often the agent heartbeats and checks its pods. Default 2 s.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How often the agent resyncs every VM from the node grain. Default 30 s.</summary>
+    public TimeSpan ResyncInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How many VMs are synced at once. Default 4.</summary>
+    public int MaxParallelSyncs { get; set; } = 4;
+
+    /// <summary>How long a pod daemon may take to answer. Default 60 s.</summary>
+    public TimeSpan PodStartTimeout { get; set; } = TimeSpan.FromSeconds(60);
+}

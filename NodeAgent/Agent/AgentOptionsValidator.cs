@@ -1,0 +1,81 @@
+using Microsoft.Extensions.Options;
+using Orvirt.Interfaces;
+
+namespace Orvirt.NodeAgent.Agent;
+
+/// <summary>Refuses agent settings that cannot work and says how to fix each.</summary>
+public sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
+{
+    /// <inheritdoc />
+    public ValidateOptionsResult Validate(string? name, AgentOptions o)
+    {
+        var failures = new List<string>();
+        if (VmValidator.Dns1123LabelError(o.Node) is { } nodeError)
+        {
+            failures.Add($"--node / Agent:Node: {nodeError}; pass e.g. --node node-1");
+        }
+        if (o.Runtime is not ("process" or "test" or "auto"))
+        {
+            failures.Add($"--runtime / Agent:Runtime '{o.Runtime}' is not known; use process, test or auto");
+        }
+        if (string.IsNullOrWhiteSpace(o.PodsDirectory) || !Path.IsPathRooted(o.PodsDirectory))
+        {
+            failures.Add($"--pods / Agent:PodsDirectory '{o.PodsDirectory}' must be an absolute path, e.g. /var/lib/orvirt/pods");
+        }
+        else if (o.PodsDirectory.Length > 60)
+        {
+            failures.Add($"--pods / Agent:PodsDirectory is {o.PodsDirectory.Length} characters; keep it at most 60 so pod sockets stay under the 108-byte unix limit, e.g. /var/lib/orvirt/pods");
+        }
+        if (string.IsNullOrWhiteSpace(o.ImagesDirectory) || !Path.IsPathRooted(o.ImagesDirectory))
+        {
+            failures.Add($"--images / Agent:ImagesDirectory '{o.ImagesDirectory}' must be an absolute path, e.g. /var/lib/orvirt/images");
+        }
+        if (!TryParseGateway(o.Gateway, out _, out _))
+        {
+            failures.Add($"--gateway / Agent:Gateway '{o.Gateway}' must be host:port with a port from 1 to 65535, e.g. 127.0.0.1:30000");
+        }
+        if (o.Vcpus < 0)
+        {
+            failures.Add($"Agent:Vcpus {o.Vcpus} must be 0 (use the host's CPU count) or more");
+        }
+        if (o.MemoryBytes < 0)
+        {
+            failures.Add($"Agent:MemoryBytes {o.MemoryBytes} must be 0 (use MemTotal) or more");
+        }
+        if (o.HeartbeatInterval < TimeSpan.FromMilliseconds(100) || o.HeartbeatInterval > TimeSpan.FromMinutes(1))
+        {
+            failures.Add($"Agent:HeartbeatInterval {o.HeartbeatInterval} must be from 00:00:00.1 to 00:01:00; the default is 00:00:02");
+        }
+        if (o.ResyncInterval < TimeSpan.FromSeconds(1))
+        {
+            failures.Add($"Agent:ResyncInterval {o.ResyncInterval} must be at least 00:00:01; the default is 00:00:30");
+        }
+        if (o.MaxParallelSyncs is < 1 or > 256)
+        {
+            failures.Add($"Agent:MaxParallelSyncs {o.MaxParallelSyncs} must be from 1 to 256; the default is 4");
+        }
+        if (o.PodStartTimeout < TimeSpan.FromSeconds(1))
+        {
+            failures.Add($"Agent:PodStartTimeout {o.PodStartTimeout} must be at least 00:00:01; the default is 00:01:00");
+        }
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    /// <summary>Parses <c>host:port</c>.</summary>
+    public static bool TryParseGateway(string? value, out string host, out int port)
+    {
+        host = "";
+        port = 0;
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return false;
+        }
+        var colon = value.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(value.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out port) || port is < 1 or > 65535)
+        {
+            return false;
+        }
+        host = value[..colon];
+        return true;
+    }
+}

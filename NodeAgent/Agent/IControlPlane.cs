@@ -1,0 +1,23 @@
+using System.Collections.Immutable;
+using Orvirt.Interfaces;
+
+namespace Orvirt.NodeAgent.Agent;
+
+/// <summary>The agent's calls into the cluster: its node grain and the VM grains.</summary>
+public interface IControlPlane
+{
+    /// <summary>Registers the node; returns its info with the current epoch.</summary>
+    Task<NodeInfo> RegisterAsync(NodeRegistration registration, CancellationToken ct);
+
+    /// <summary>Keeps the node Ready.</summary>
+    Task<NodeInfo> HeartbeatAsync(string node, string agentInstanceId, CancellationToken ct);
+
+    /// <summary>Every VM assigned to the node.</summary>
+    Task<ImmutableArray<VmDesired>> GetAssignmentsAsync(string node, CancellationToken ct);
+
+    /// <summary>The desired state of one VM, or null when it does not exist.</summary>
+    Task<VmDesired?> GetDesiredAsync(VmId id, CancellationToken ct);
+
+    /// <summary>Reports an observation; the answer carries what is wanted now.</summary>
+    Task<ReportAck> ReportObservedAsync(VmObserved observed, CancellationToken ct);
+}

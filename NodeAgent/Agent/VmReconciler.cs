@@ -1,0 +1,244 @@
+using Microsoft.Extensions.Logging;
+using Orvirt.Interfaces;
+using Orvirt.NodeAgent.Domain;
+using Orvirt.NodeAgent.Libvirt;
+using Orvirt.NodeAgent.Pods;
+using Polly;
+using Polly.Retry;
+
+namespace Orvirt.NodeAgent.Agent;
+
+/// <summary>
+/// One VM's sync in KubeVirt's shape: decide (pure, <see cref="SyncDecision"/>), perform exactly one action, then
+/// always report what was observed to the VM grain, even when the action failed.
+/// </summary>
+public sealed partial class VmReconciler
+{
+    private readonly string _node;
+    private readonly DesiredStore _desired;
+    private readonly ObservedStateCache _cache;
+    private readonly PodSupervisor _pods;
+    private readonly IControlPlane _control;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly ResiliencePipeline _transient;
+
+    public VmReconciler(string node, DesiredStore desired, ObservedStateCache cache, PodSupervisor pods, IControlPlane control, TimeProvider time, ILogger<VmReconciler> logger)
+    {
+        _node = node;
+        _desired = desired;
+        _cache = cache;
+        _pods = pods;
+        _control = control;
+        _time = time;
+        _logger = logger;
+        _transient = new ResiliencePipelineBuilder()
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(IsTransient),
+                MaxRetryAttempts = 3,
+                Delay = TimeSpan.FromMilliseconds(200),
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+            })
+            .Build();
+    }
+
+    /// <summary>Epoch of this node's registration; reports carry it.</summary>
+    public long NodeEpoch { get; set; }
+
+    /// <summary>True for failures that a retry may cure: a lost libvirt or cluster connection, a timeout.</summary>
+    public static bool IsTransient(Exception e) => e switch
+    {
+        LibvirtException l => l.IsConnectionLost,
+        PodRuntimeException => true,
+        TimeoutException => true,
+        OrleansException => true,
+        _ => false,
+    };
+
+    /// <summary>Syncs one VM. Throws after reporting when the action failed transiently, so that the work queue retries it.</summary>
+    public async Task SyncAsync(VmId id, CancellationToken ct)
+    {
+        var desired = _desired.Get(id);
+        if (desired is null)
+        {
+            // Adopted or event-driven VM without a message yet: ask its grain.
+            desired = await _transient.ExecuteAsync(async c => await _control.GetDesiredAsync(id, c), ct);
+            if (desired is not null)
+            {
+                _desired.Offer(desired);
+                desired = _desired.Get(id);
+            }
+        }
+        var forUs = desired is not null && desired.Node == _node;
+        var effective = forUs ? desired : null;
+
+        var observed = _cache.Get(id);
+        if ((!observed.Exists || observed.InstanceId.Length == 0) && _pods.PodExists(id))
+        {
+            // Cache miss: one read (adoption or a start whose events have not arrived).
+            observed = await _pods.RefreshAsync(id, ct);
+        }
+        var action = SyncDecision.Decide(effective, observed, _pods.PodExists(id));
+        if (action != SyncAction.None)
+        {
+            LogAction(_logger, id.Namespace, id.Name, action.ToString(), observed.State.ToString(), effective?.Power.ToString() ?? "Gone", effective?.Sequence ?? 0);
+        }
+
+        Exception? failure = null;
+        try
+        {
+            await _transient.ExecuteAsync(async c => await ExecuteAsync(action, id, effective, c), ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            failure = e;
+            LogActionFailed(_logger, id.Namespace, id.Name, action.ToString(), e.Message);
+        }
+
+        if (effective is not null)
+        {
+            _desired.MarkApplied(effective);
+            await ReportAsync(effective, action, failure, ct);
+        }
+        else if (action == SyncAction.Delete && failure is null)
+        {
+            _desired.Forget(id);
+        }
+        if (failure is not null && IsTransient(failure))
+        {
+            throw failure;
+        }
+    }
+
+    /// <summary>Builds the observation to report for <paramref name="desired"/>.</summary>
+    public static VmObserved BuildObserved(VmDesired desired, ObservedDomain observed, SyncAction action, Exception? failure, HypervisorKind hypervisor, long epoch, DateTimeOffset now)
+    {
+        var sameRun = observed.Exists && observed.InstanceId == desired.InstanceId;
+        var state = sameRun ? observed.State : DomainState.Absent;
+        var reason = sameRun ? observed.Reason : "";
+        var message = sameRun ? observed.Message : "";
+        if (failure is not null)
+        {
+            if (action is SyncAction.Start or SyncAction.ReplaceRun && state is DomainState.Absent or DomainState.Shutoff or DomainState.Crashed)
+            {
+                state = DomainState.Crashed;
+                reason = "StartFailed";
+            }
+            else
+            {
+                reason = "SyncFailed";
+            }
+            message = failure.Message;
+        }
+        return new VmObserved
+        {
+            Namespace = desired.Namespace,
+            Name = desired.Name,
+            Uid = desired.Uid,
+            InstanceId = desired.InstanceId,
+            Node = desired.Node,
+            Epoch = desired.Epoch,
+            State = state,
+            Reason = reason,
+            Message = message,
+            ObservedGeneration = desired.Generation,
+            DesiredSequence = desired.Sequence,
+            Hypervisor = hypervisor,
+            ObservedAt = now,
+        };
+    }
+
+    private async Task ExecuteAsync(SyncAction action, VmId id, VmDesired? desired, CancellationToken ct)
+    {
+        var name = DomainNames.DomainName(id);
+        switch (action)
+        {
+            case SyncAction.None:
+                return;
+            case SyncAction.Start or SyncAction.ReplaceRun:
+                {
+                    var manager = await _pods.ConnectAsync(id, ct);
+                    var snap = await manager.SyncAsync(desired!, ct);
+                    _cache.Set(id, PodSupervisor.ToObserved(snap));
+                    return;
+                }
+            case SyncAction.Pause:
+                await (await _pods.ConnectAsync(id, ct)).PauseAsync(name, ct);
+                break;
+            case SyncAction.Resume:
+                await (await _pods.ConnectAsync(id, ct)).ResumeAsync(name, ct);
+                break;
+            case SyncAction.Shutdown:
+                {
+                    var manager = await _pods.ConnectAsync(id, ct);
+                    var byGuest = await manager.ShutdownAsync(name, TimeSpan.FromSeconds(Math.Max(0, desired!.StopGracePeriodSeconds)), ct);
+                    LogStopped(_logger, id.Namespace, id.Name, byGuest ? "the guest shut down" : "destroyed after the grace period");
+                    break;
+                }
+            case SyncAction.Kill:
+                await (await _pods.ConnectAsync(id, ct)).KillAsync(name, ct);
+                break;
+            case SyncAction.Delete:
+                await _pods.RemoveAsync(id, ct);
+                return;
+        }
+        await _pods.RefreshAsync(id, ct);
+    }
+
+    private async Task ReportAsync(VmDesired desired, SyncAction action, Exception? failure, CancellationToken ct)
+    {
+        var observed = BuildObserved(desired, _cache.Get(desired.Id), action, failure, _pods.Runtime.Hypervisor, desired.Epoch, _time.GetUtcNow());
+        ReportAck ack;
+        try
+        {
+            ack = await _transient.ExecuteAsync(async c => await _control.ReportObservedAsync(observed, c), ct);
+        }
+        catch (Exception e) when (IsTransient(e))
+        {
+            LogReportFailed(_logger, desired.Namespace, desired.Name, e.Message);
+            throw;
+        }
+        LogReported(_logger, desired.Namespace, desired.Name, observed.State.ToString(), observed.Reason, ack.Accepted, ack.Reason);
+        if (ack.Desired is null)
+        {
+            // The VM no longer exists: destroy its domain and pod.
+            if (desired.Power == DesiredPower.Absent)
+            {
+                _desired.Forget(desired.Id);
+            }
+            else
+            {
+                _desired.Offer(desired with { Power = DesiredPower.Absent, Sequence = desired.Sequence + 1 });
+                _pods.Enqueue?.Invoke(desired.Id);
+            }
+            return;
+        }
+        if (ack.Desired.Node != _node && desired.Node == _node)
+        {
+            // Moved to another node (or unassigned): what is here must go.
+            _desired.Offer(ack.Desired with { Node = _node, Power = DesiredPower.Absent });
+            _pods.Enqueue?.Invoke(desired.Id);
+        }
+        else if (_desired.Offer(ack.Desired))
+        {
+            _pods.Enqueue?.Invoke(desired.Id);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Namespace}/{Name}: {Action} (observed {Observed}, desired {Desired} seq {Sequence})")]
+    private static partial void LogAction(ILogger logger, string @namespace, string name, string action, string observed, string desired, long sequence);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Namespace}/{Name}: {Action} failed: {Error}")]
+    private static partial void LogActionFailed(ILogger logger, string @namespace, string name, string action, string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Namespace}/{Name}: stopped: {How}")]
+    private static partial void LogStopped(ILogger logger, string @namespace, string name, string how);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Namespace}/{Name}: reported {State} {Reason}; accepted {Accepted} {AckReason}")]
+    private static partial void LogReported(ILogger logger, string @namespace, string name, string state, string reason, bool accepted, string ackReason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Namespace}/{Name}: report failed: {Error}")]
+    private static partial void LogReportFailed(ILogger logger, string @namespace, string name, string error);
+}

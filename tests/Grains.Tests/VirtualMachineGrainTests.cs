@@ -1,0 +1,298 @@
+using System.Collections.Immutable;
+using Orvirt.Interfaces;
+
+namespace Orvirt.Grains.Tests;
+
+[Collection(ClusterCollection.Name)]
+public sealed class VirtualMachineGrainTests(ClusterFixture cluster)
+{
+    private static VmSpec SpecFor(string node, RunStrategy strategy = RunStrategy.Always) => new()
+    {
+        RunStrategy = strategy,
+        NodeSelector = ImmutableDictionary<string, string>.Empty.Add("suite", node),
+        Labels = ImmutableDictionary<string, string>.Empty.Add("app", "web"),
+    };
+
+    private static VmId NewId(string prefix) => new("grains", $"{prefix}-{Guid.NewGuid():N}"[..30]);
+
+    private static string NewNode(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..20];
+
+    private async Task<(VmId Id, FakeAgent Agent, VmDesired Desired)> RunningVmAsync(string prefix, RunStrategy strategy = RunStrategy.Always)
+    {
+        var agent = await cluster.StartAgentAsync(NewNode(prefix));
+        var id = NewId(prefix);
+        Assert.Equal(VmResultCode.Ok, (await cluster.Vm(id).CreateAsync(SpecFor(agent.Node, strategy))).Code);
+        if (strategy == RunStrategy.Manual)
+        {
+            Assert.Equal(VmResultCode.Ok, (await cluster.Vm(id).StartAsync()).Code);
+        }
+        var desired = await agent.WaitForDesiredAsync(id, d => d.Power == DesiredPower.Running, "a run to start");
+        await agent.ReportAsync(desired, DomainState.Running);
+        await Eventually.VmAsync(cluster, id, vm => vm.Status.PrintableStatus == PrintableStatus.Running, "Running");
+        return (id, agent, desired);
+    }
+
+    [Fact]
+    public async Task CreateReachesTheNodeStreamWithTheWholeDesiredStateAndRisingSequence()
+    {
+        await using var agent = await cluster.StartAgentAsync(NewNode("create"));
+        var id = NewId("create");
+        var spec = SpecFor(agent.Node);
+
+        var created = await cluster.Vm(id).CreateAsync(spec);
+
+        Assert.Equal(VmResultCode.Ok, created.Code);
+        var first = await agent.WaitForDesiredAsync(id, d => d.Generation == 1, "generation 1");
+        Assert.Equal((created.Vm!.Uid, DesiredPower.Running, agent.Node, 1L), (first.Uid, first.Power, first.Node, first.Epoch));
+        Assert.True(first.Spec.SameMachineAs(spec), "the desired state carries the whole spec");
+        Assert.NotEmpty(first.InstanceId);
+
+        var bigger = spec with { MemoryBytes = 256L << 20 };
+        Assert.Equal(VmResultCode.Ok, (await cluster.Vm(id).UpdateAsync(bigger, expectedGeneration: 1)).Code);
+
+        var second = await agent.WaitForDesiredAsync(id, d => d.Generation == 2, "generation 2");
+        Assert.Equal(256L << 20, second.Spec.MemoryBytes);
+        Assert.True(second.Sequence > first.Sequence, $"sequence {second.Sequence} should rise above {first.Sequence}");
+        Assert.Equal(second.Sequence, (await cluster.Vm(id).GetDesiredAsync())!.Sequence);
+        Assert.Contains(await cluster.Client.GetGrain<INodeGrain>(agent.Node).GetAssignmentsAsync(),
+            d => d.Id == id && d.Sequence == second.Sequence && d.InstanceId == second.InstanceId);
+    }
+
+    [Fact]
+    public async Task ARunningReportMakesTheStatusRunningWithReady()
+    {
+        var (id, agent, desired) = await RunningVmAsync("ready");
+        await using var _ = agent;
+
+        var vm = (await cluster.Vm(id).GetAsync()).Vm!;
+
+        Assert.Equal((VmPhase.Running, ConditionStatus.True, desired.InstanceId, agent.Node, 1L),
+            (vm.Status.Phase, vm.Status.Condition(ConditionTypes.Ready)?.Status, vm.Status.InstanceId, vm.Status.Node, vm.Status.ObservedGeneration));
+        await cluster.WaitForEventAsync(id, e => e.Vm.Status.PrintableStatus == PrintableStatus.Running, "a Running event");
+    }
+
+    [Fact]
+    public async Task ACrashUnderAlwaysRestartsWithANewInstanceAfterAGrowingBackoff()
+    {
+        var (id, agent, first) = await RunningVmAsync("crash");
+        await using var _ = agent;
+
+        await agent.ReportAsync(first, DomainState.Crashed, "Crashed", "qemu exited with signal 9");
+        var second = await agent.WaitForDesiredAsync(id, d => d.InstanceId != first.InstanceId && d.Power == DesiredPower.Running, "a new run after the first crash");
+        var afterFirst = await Eventually.VmAsync(cluster, id, vm => vm.Status.InstanceId == second.InstanceId, "the second run");
+        await agent.ReportAsync(second, DomainState.Crashed, "Crashed", "qemu exited again");
+        var third = await agent.WaitForDesiredAsync(id, d => d.InstanceId != first.InstanceId && d.InstanceId != second.InstanceId && d.Power == DesiredPower.Running, "a new run after the second crash");
+        var afterSecond = await Eventually.VmAsync(cluster, id, vm => vm.Status.InstanceId == third.InstanceId, "the third run");
+
+        await cluster.WaitForEventAsync(id, e => e.Vm.Status.InstanceId == third.InstanceId, "an event of the third run");
+        var failures = cluster.Events.Where(e => e.Vm.Id == id && e.Vm.Status.PrintableStatus == PrintableStatus.CrashLoopBackOff)
+            .Select(e => e.Vm.Status.StartFailure!).DistinctBy(f => f.ConsecutiveFailures).ToList();
+        Assert.Equal([1, 2], failures.Select(f => f.ConsecutiveFailures));
+        Assert.Equal([ClusterFixture.BackoffBase, ClusterFixture.BackoffBase * 2], failures.Select(f => f.RetryAfter - f.LastFailureAt));
+        Assert.Equal((1, 2), (afterFirst.Status.RestartCount, afterSecond.Status.RestartCount));
+        Assert.Equal(("Crashed", "qemu exited again"), (afterSecond.Status.Condition(ConditionTypes.Failure)?.Reason, afterSecond.Status.Condition(ConditionTypes.Failure)?.Message));
+    }
+
+    [Fact]
+    public async Task ACleanGuestShutdownUnderRerunOnFailureStaysStopped()
+    {
+        var (id, agent, desired) = await RunningVmAsync("rerun", RunStrategy.RerunOnFailure);
+        await using var _ = agent;
+
+        var ack = await agent.ReportAsync(desired, DomainState.Shutoff, "GuestShutdown");
+
+        Assert.True(ack.Accepted);
+        Assert.Equal((DesiredPower.Stopped, desired.InstanceId), (ack.Desired!.Power, ack.Desired.InstanceId));
+        var vm = await Eventually.VmAsync(cluster, id, vm => vm.Status.PrintableStatus == PrintableStatus.Stopped, "Stopped");
+        Assert.Equal((VmPhase.Succeeded, 0), (vm.Status.Phase, vm.Status.RestartCount));
+    }
+
+    [Fact]
+    public async Task ASpecChangeOnARunningVmBumpsGenerationAndSetsRestartRequiredUntilARestart()
+    {
+        var (id, agent, first) = await RunningVmAsync("hwchange");
+        await using var _ = agent;
+        var spec = (await cluster.Vm(id).GetAsync()).Vm!.Spec;
+
+        var updated = await cluster.Vm(id).UpdateAsync(spec with { Cpu = new CpuTopology { Cores = 2 } }, expectedGeneration: 1);
+
+        Assert.Equal((VmResultCode.Ok, 2L), (updated.Code, updated.Vm!.Generation));
+        Assert.Equal(("HardwareChanged", ConditionStatus.True), (updated.Vm.Status.Condition(ConditionTypes.RestartRequired)?.Reason, updated.Vm.Status.Condition(ConditionTypes.RestartRequired)?.Status));
+
+        var restarted = await cluster.Vm(id).RestartAsync();
+
+        Assert.Equal(VmResultCode.Ok, restarted.Code);
+        var second = await agent.WaitForDesiredAsync(id, d => d.InstanceId != first.InstanceId, "a new run after restart");
+        Assert.Equal(2, second.Spec.Cpu.Vcpus);
+        await agent.ReportAsync(second, DomainState.Running);
+        var vm = await Eventually.VmAsync(cluster, id, vm => vm.Status.PrintableStatus == PrintableStatus.Running && vm.Status.InstanceId == second.InstanceId, "Running the new run");
+        Assert.Null(vm.Status.Condition(ConditionTypes.RestartRequired));
+        Assert.Equal(1, vm.Status.RestartCount);
+    }
+
+    [Fact]
+    public async Task LabelOnlyChangesKeepTheGenerationAndStaleGenerationsConflict()
+    {
+        await using var agent = await cluster.StartAgentAsync(NewNode("labels"));
+        var id = NewId("labels");
+        var spec = SpecFor(agent.Node, RunStrategy.Halted);
+        await cluster.Vm(id).CreateAsync(spec);
+
+        var relabelled = await cluster.Vm(id).UpdateAsync(spec with { Labels = spec.Labels.SetItem("app", "db") }, expectedGeneration: 1);
+        var stale = await cluster.Vm(id).UpdateAsync(spec with { MemoryBytes = 512L << 20 }, expectedGeneration: 7);
+
+        Assert.Equal((VmResultCode.Ok, 1L, "db"), (relabelled.Code, relabelled.Vm!.Generation, relabelled.Vm.Spec.Labels["app"]));
+        Assert.Equal(VmResultCode.Conflict, stale.Code);
+        Assert.Contains("generation 1, not the expected 7", stale.Message);
+        var page = await cluster.Client.GetGrain<IVmIndexGrain>(GrainKeys.VmIndex).ListAsync(new VmListQuery { Namespace = id.Namespace, LabelSelector = "app=db" });
+        Assert.Contains(id, page.Items);
+    }
+
+    [Fact]
+    public async Task AnInvalidSpecIsRefusedAndNothingIsStored()
+    {
+        var id = NewId("invalid");
+
+        var result = await cluster.Vm(id).CreateAsync(new VmSpec { MemoryBytes = 1024 });
+
+        Assert.Equal(VmResultCode.Invalid, result.Code);
+        Assert.Contains(result.Violations, v => v.Field == "spec.memory");
+        Assert.Equal(VmResultCode.NotFound, (await cluster.Vm(id).GetAsync()).Code);
+        Assert.Null(await cluster.Vm(id).GetDesiredAsync());
+    }
+
+    [Fact]
+    public async Task StopStartRestartPauseAndUnpauseFollowTheRunStrategy()
+    {
+        var (id, agent, first) = await RunningVmAsync("power");
+        await using var _ = agent;
+        var vm = cluster.Vm(id);
+
+        var refusedStart = await vm.StartAsync();
+        Assert.Equal((VmResultCode.Refused, "VM is already running"), (refusedStart.Code, refusedStart.Message));
+
+        var paused = await vm.PauseAsync();
+        Assert.Equal(VmResultCode.Ok, paused.Code);
+        var pauseDesired = await agent.WaitForDesiredAsync(id, d => d.Power == DesiredPower.Paused, "power Paused");
+        await agent.ReportAsync(pauseDesired, DomainState.Paused);
+        var shown = await Eventually.VmAsync(cluster, id, v => v.Status.PrintableStatus == PrintableStatus.Paused, "Paused");
+        Assert.Equal(ConditionStatus.True, shown.Status.Condition(ConditionTypes.Paused)?.Status);
+
+        Assert.Equal(VmResultCode.Ok, (await vm.UnpauseAsync()).Code);
+        var resumed = await agent.WaitForDesiredAsync(id, d => d.Power == DesiredPower.Running && d.Sequence > pauseDesired.Sequence, "power Running again");
+        await agent.ReportAsync(resumed, DomainState.Running);
+        await Eventually.VmAsync(cluster, id, v => v.Status.PrintableStatus == PrintableStatus.Running, "Running after unpause");
+        Assert.Equal(VmResultCode.Refused, (await vm.UnpauseAsync()).Code);
+
+        var stopped = await vm.StopAsync(new StopOptions { GracePeriodSeconds = 5 });
+        Assert.Equal((VmResultCode.Ok, RunStrategy.Halted, 2L), (stopped.Code, stopped.Vm!.Spec.RunStrategy, stopped.Vm.Generation));
+        var stopDesired = await agent.WaitForDesiredAsync(id, d => d.Power == DesiredPower.Stopped, "power Stopped");
+        Assert.Equal((first.InstanceId, 5), (stopDesired.InstanceId, stopDesired.StopGracePeriodSeconds));
+        Assert.Equal(PrintableStatus.Stopping, (await vm.GetAsync()).Vm!.Status.PrintableStatus);
+        await agent.ReportAsync(stopDesired, DomainState.Shutoff, "Stopped");
+        await Eventually.VmAsync(cluster, id, v => v.Status.PrintableStatus == PrintableStatus.Stopped, "Stopped");
+        Assert.Equal((VmResultCode.Refused, "Halted does not support manual restart requests"), Pick(await vm.RestartAsync()));
+        Assert.Equal(VmResultCode.Refused, (await vm.PauseAsync()).Code);
+
+        var started = await vm.StartAsync();
+        Assert.Equal((VmResultCode.Ok, RunStrategy.Always, 3L), (started.Code, started.Vm!.Spec.RunStrategy, started.Vm.Generation));
+        var second = await agent.WaitForDesiredAsync(id, d => d.Power == DesiredPower.Running && d.InstanceId != first.InstanceId, "a new run after start");
+        await agent.ReportAsync(second, DomainState.Running);
+        await Eventually.VmAsync(cluster, id, v => v.Status.PrintableStatus == PrintableStatus.Running && v.Status.InstanceId == second.InstanceId, "Running the second run");
+
+        Assert.Equal(VmResultCode.Ok, (await vm.RestartAsync()).Code);
+        var third = await agent.WaitForDesiredAsync(id, d => d.InstanceId != first.InstanceId && d.InstanceId != second.InstanceId, "a new run after restart");
+        var afterRestart = (await vm.GetAsync()).Vm!;
+        Assert.Equal((third.InstanceId, 2, PrintableStatus.Starting), (afterRestart.Status.InstanceId, afterRestart.Status.RestartCount, afterRestart.Status.PrintableStatus));
+    }
+
+    [Fact]
+    public async Task ManualRunsOnlyWhenStartedAndStopsOnRequest()
+    {
+        await using var agent = await cluster.StartAgentAsync(NewNode("manual"));
+        var id = NewId("manual");
+        var created = await cluster.Vm(id).CreateAsync(SpecFor(agent.Node, RunStrategy.Manual));
+        Assert.Equal((PrintableStatus.Stopped, ""), (created.Vm!.Status.PrintableStatus, created.Vm.Status.InstanceId));
+        Assert.Equal((VmResultCode.Refused, VmRequestRules.NotRunning), Pick(await cluster.Vm(id).StopAsync(new StopOptions())));
+
+        Assert.Equal(VmResultCode.Ok, (await cluster.Vm(id).StartAsync()).Code);
+        Assert.Equal((VmResultCode.Refused, VmRequestRules.AlreadyRunning), Pick(await cluster.Vm(id).StartAsync()));
+        var run = await agent.WaitForDesiredAsync(id, d => d.Power == DesiredPower.Running, "a run after start");
+        await agent.ReportAsync(run, DomainState.Running);
+        await Eventually.VmAsync(cluster, id, v => v.Status.PrintableStatus == PrintableStatus.Running, "Running");
+
+        var stop = await cluster.Vm(id).StopAsync(new StopOptions { Force = true });
+        Assert.Equal((VmResultCode.Ok, RunStrategy.Manual, 1L), (stop.Code, stop.Vm!.Spec.RunStrategy, stop.Vm.Generation));
+        var stopDesired = await agent.WaitForDesiredAsync(id, d => d.Power == DesiredPower.Stopped, "power Stopped");
+        Assert.True(stopDesired.ForceStop);
+        await agent.ReportAsync(stopDesired, DomainState.Shutoff, "Destroyed");
+        var vm = await Eventually.VmAsync(cluster, id, v => v.Status.PrintableStatus == PrintableStatus.Stopped, "Stopped");
+        Assert.Single(agent.Received.Where(d => d.Id == id).Select(d => d.InstanceId).Distinct());
+        Assert.Equal(VmPhase.Succeeded, vm.Status.Phase);
+    }
+
+    [Fact]
+    public async Task ReportsForAnotherRunUidNodeOrOlderEpochAreIgnored()
+    {
+        var (id, agent, desired) = await RunningVmAsync("stale");
+        await using var _ = agent;
+
+        var otherRun = await agent.ReportAsync(desired with { InstanceId = "old-run" }, DomainState.Crashed);
+        var otherUid = await agent.ReportAsync(desired with { Uid = "someone-else" }, DomainState.Crashed);
+        var olderEpoch = await agent.ReportAsync(desired with { Epoch = 0 }, DomainState.Crashed);
+
+        Assert.All([otherRun, otherUid, olderEpoch], ack => Assert.False(ack.Accepted));
+        Assert.Contains("instance old-run", otherRun.Reason);
+        Assert.Equal(desired.InstanceId, otherRun.Desired!.InstanceId);
+        Assert.Equal(PrintableStatus.Running, (await cluster.Vm(id).GetAsync()).Vm!.Status.PrintableStatus);
+    }
+
+    [Fact]
+    public async Task DeleteRemovesTheVmAndItsIndexEntryAfterTheAgentReportsAbsent()
+    {
+        var (id, agent, desired) = await RunningVmAsync("delete");
+        await using var _ = agent;
+        var node = cluster.Client.GetGrain<INodeGrain>(agent.Node);
+        Assert.Equal(1, (await node.GetInfoAsync()).VmCount);
+
+        var deleting = await cluster.Vm(id).DeleteAsync();
+
+        Assert.Equal((VmResultCode.Ok, PrintableStatus.Terminating), (deleting.Code, deleting.Vm!.Status.PrintableStatus));
+        var absent = await agent.WaitForDesiredAsync(id, d => d.Power == DesiredPower.Absent, "power Absent");
+        Assert.Equal(VmResultCode.Refused, (await cluster.Vm(id).StartAsync()).Code);
+        Assert.Equal(VmResultCode.Ok, (await cluster.Vm(id).GetAsync()).Code);
+
+        var ack = await agent.ReportAsync(absent, DomainState.Absent);
+
+        Assert.True(ack.Accepted);
+        Assert.Null(ack.Desired);
+        Assert.Equal(VmResultCode.NotFound, (await cluster.Vm(id).GetAsync()).Code);
+        Assert.Null(await cluster.Vm(id).GetDesiredAsync());
+        Assert.Equal((0, 0L), ((await node.GetInfoAsync()).VmCount, (await node.GetInfoAsync()).Allocated.MemoryBytes));
+        Assert.DoesNotContain(id, (await cluster.Client.GetGrain<IVmIndexGrain>(GrainKeys.VmIndex).ListAsync(new VmListQuery { Namespace = id.Namespace })).Items);
+        await cluster.WaitForEventAsync(id, e => e.Type == VmEventType.Deleted, "a Deleted event");
+
+        var again = await cluster.Vm(id).CreateAsync(SpecFor(agent.Node, RunStrategy.Halted));
+        Assert.Equal(VmResultCode.Ok, again.Code);
+        Assert.NotEqual(desired.Uid, again.Vm!.Uid);
+    }
+
+    [Fact]
+    public async Task ALostNodeLeavesAManualVmStoppedWithNodeUnresponsiveAndReleasesItsReservation()
+    {
+        var (id, agent, desired) = await RunningVmAsync("lost", RunStrategy.Manual);
+        await using var _ = agent;
+        var node = cluster.Client.GetGrain<INodeGrain>(agent.Node);
+
+        await cluster.Vm(id).NodeLostAsync(agent.Node, desired.Epoch, "fenced by test");
+
+        var vm = (await cluster.Vm(id).GetAsync()).Vm!;
+        Assert.Equal((PrintableStatus.Stopped, VmPhase.Failed, null), (vm.Status.PrintableStatus, vm.Status.Phase, vm.Status.Node));
+        Assert.Equal("NodeUnresponsive", vm.Status.Condition(ConditionTypes.Failure)?.Reason);
+        Assert.Equal(0, (await node.GetInfoAsync()).VmCount);
+        var late = await agent.ReportAsync(desired, DomainState.Running);
+        Assert.False(late.Accepted);
+    }
+
+    private static (VmResultCode, string) Pick(VmResult r) => (r.Code, r.Message);
+}
