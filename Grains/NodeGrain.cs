@@ -96,16 +96,9 @@ public sealed partial class NodeGrain(
     /// <inheritdoc />
     public async Task<ImmutableArray<VmDesired>> GetAssignmentsAsync()
     {
-        var result = ImmutableArray.CreateBuilder<VmDesired>(S.Assignments.Count);
-        foreach (var key in S.Assignments.Keys.Order(StringComparer.Ordinal).ToList())
-        {
-            var desired = await GrainFactory.GetGrain<IVirtualMachineGrain>(key).GetDesiredAsync();
-            if (desired is not null && desired.Node == Name)
-            {
-                result.Add(desired);
-            }
-        }
-        return result.ToImmutable();
+        var keys = S.Assignments.Keys.Order(StringComparer.Ordinal).ToList();
+        var desired = await Task.WhenAll(keys.Select(key => GrainFactory.GetGrain<IVirtualMachineGrain>(key).GetDesiredAsync()));
+        return [.. desired.Where(d => d is not null && d.Node == Name).Select(d => d!)];
     }
 
     /// <inheritdoc />

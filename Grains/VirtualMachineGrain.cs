@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Runtime;
+using Orleans.Streams;
 using Orvirt.Interfaces;
 
 namespace Orvirt.Grains;
@@ -22,6 +23,7 @@ public sealed partial class VirtualMachineGrain(
     private readonly VmControllerOptions _options = options.Value;
     private VmId _id;
     private IGrainTimer? _backoffTimer;
+    private (string Node, VmDesired Desired)? _leftBehind;
 
     private VirtualMachineState S => state.State;
 
@@ -411,11 +413,18 @@ public sealed partial class VirtualMachineGrain(
             S.Sequence++;
         }
         await state.WriteStateAsync();
+        if (_leftBehind is { } left)
+        {
+            _leftBehind = null;
+            if (left.Node != S.Node)
+            {
+                // The run moved: the old node's agent removes what it still has of the previous run.
+                await NodeStream(left.Node).OnNextAsync(left.Desired with { Sequence = S.Sequence });
+            }
+        }
         if (desiredChanged && S.Node is { } node)
         {
-            await this.GetStreamProvider(OrvirtNames.StreamProvider)
-                .GetStream<VmDesired>(StreamId.Create(OrvirtNames.NodeStreamNamespace, node))
-                .OnNextAsync(Desired()!);
+            await NodeStream(node).OnNextAsync(Desired()!);
         }
         await PublishEventAsync(eventType, Snapshot());
     }
@@ -426,6 +435,7 @@ public sealed partial class VirtualMachineGrain(
         switch (action)
         {
             case VmAction.StartInstance or VmAction.Restart:
+                await ReleaseStaleReservationAsync();
                 BeginRun();
                 return true;
             case VmAction.Schedule:
@@ -445,6 +455,23 @@ public sealed partial class VirtualMachineGrain(
             default:
                 return false;
         }
+    }
+
+    /// <summary>
+    /// A new run whose CPU, memory or nodeSelector differ from what its node reserved gives the reservation back,
+    /// so that the scheduler places it again with the new needs.
+    /// </summary>
+    private async Task ReleaseStaleReservationAsync()
+    {
+        if (S.Node is not { } node || S.RunSpec is not { } previous
+            || (previous.Cpu.Vcpus == S.Spec.Cpu.Vcpus && previous.MemoryBytes == S.Spec.MemoryBytes && SameLabels(previous.NodeSelector, S.Spec.NodeSelector)))
+        {
+            return;
+        }
+        _leftBehind = (node, Desired()! with { Power = DesiredPower.Absent });
+        await NodeGrain(node).ReleaseAsync(_id);
+        S.Node = null;
+        S.Epoch = 0;
     }
 
     private void BeginRun()
@@ -760,6 +787,9 @@ public sealed partial class VirtualMachineGrain(
         this.GetStreamProvider(OrvirtNames.StreamProvider)
             .GetStream<VmEvent>(StreamId.Create(OrvirtNames.VmEventStreamNamespace, OrvirtNames.VmEventStreamKey))
             .OnNextAsync(new VmEvent { Type = type, Vm = vm });
+
+    private IAsyncStream<VmDesired> NodeStream(string node) =>
+        this.GetStreamProvider(OrvirtNames.StreamProvider).GetStream<VmDesired>(StreamId.Create(OrvirtNames.NodeStreamNamespace, node));
 
     private INodeDirectoryGrain Directory => GrainFactory.GetGrain<INodeDirectoryGrain>(GrainKeys.NodeDirectory);
 

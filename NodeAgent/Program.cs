@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
-using Orvirt.Interfaces;
 using Orvirt.NodeAgent.Agent;
 
 if (args.Contains("--help") || args.Contains("-h"))
@@ -52,27 +51,7 @@ if (validation.Failed)
     Console.Error.WriteLine("Run orvirt-agent --help for the options.");
     return 2;
 }
-AgentOptionsValidator.TryParseGateway(agentOptions.Gateway, out var gatewayHost, out var gatewayPort);
-
-builder.UseOrleansClient(client =>
-{
-    if (gatewayHost is "127.0.0.1" or "localhost")
-    {
-        client.UseLocalhostClustering(gatewayPort, agentOptions.ServiceId, agentOptions.ClusterId);
-    }
-    else
-    {
-        var addresses = System.Net.Dns.GetHostAddresses(gatewayHost);
-        client.UseStaticClustering(new System.Net.IPEndPoint(addresses[0], gatewayPort));
-        client.Configure<Orleans.Configuration.ClusterOptions>(c =>
-        {
-            c.ClusterId = agentOptions.ClusterId;
-            c.ServiceId = agentOptions.ServiceId;
-        });
-    }
-    client.AddMemoryStreams(OrvirtNames.StreamProvider);
-    client.UseConnectionRetryFilter<ConnectRetryFilter>();
-});
+builder.UseNodeAgentClient(agentOptions);
 
 using var host = builder.Build();
 await host.RunAsync();

@@ -10,7 +10,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 # libvirt and QEMU for the node agent's pods (never libvirt-daemon-system: it replaces init),
 # redis-server for cluster mode, sqlite3 to inspect the embedded store.
 ORVIRT_APT_PACKAGES=(libvirt0 libvirt-clients libvirt-daemon libvirt-daemon-driver-qemu qemu-system-x86
-  qemu-utils tini redis-server sqlite3 procps iproute2 util-linux curl ca-certificates)
+  qemu-utils tini redis-server sqlite3 procps iproute2 util-linux curl ca-certificates chromium)
 
 orvirt_log() { printf '[orvirt] %s\n' "$*" >&2; }
 

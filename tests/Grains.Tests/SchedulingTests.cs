@@ -69,7 +69,7 @@ public sealed class SchedulingTests(ClusterFixture cluster)
         });
 
         var placed = vms.First(vm => vm.Status.Node is not null);
-        var desired = await agent.WaitForDesiredAsync(placed.Id, d => d.Power == DesiredPower.Running, "the placed VM's run");
+        await agent.WaitForDesiredAsync(placed.Id, d => d.Power == DesiredPower.Running, "the placed VM's run");
         await cluster.Vm(placed.Id).DeleteAsync();
         var absent = await agent.WaitForDesiredAsync(placed.Id, d => d.Power == DesiredPower.Absent, "power Absent");
         await agent.ReportAsync(absent, DomainState.Absent);
@@ -80,7 +80,6 @@ public sealed class SchedulingTests(ClusterFixture cluster)
             count => count == 1,
             $"one of the waiting VMs placed on {agent.Node} once {placed.Id} freed its memory",
             count => $"{count} placed");
-        Assert.Equal(desired.Node, agent.Node);
     }
 
     [Fact]

@@ -128,6 +128,7 @@ public sealed class VirtualMachineGrainTests(ClusterFixture cluster)
         var vm = await Eventually.VmAsync(cluster, id, vm => vm.Status.PrintableStatus == PrintableStatus.Running && vm.Status.InstanceId == second.InstanceId, "Running the new run");
         Assert.Null(vm.Status.Condition(ConditionTypes.RestartRequired));
         Assert.Equal(1, vm.Status.RestartCount);
+        Assert.Equal(2, (await cluster.Client.GetGrain<INodeGrain>(agent.Node).GetInfoAsync()).Allocated.Vcpus);
     }
 
     [Fact]
@@ -292,6 +293,102 @@ public sealed class VirtualMachineGrainTests(ClusterFixture cluster)
         Assert.Equal(0, (await node.GetInfoAsync()).VmCount);
         var late = await agent.ReportAsync(desired, DomainState.Running);
         Assert.False(late.Accepted);
+    }
+
+    [Fact]
+    public async Task ACrashUnderManualLeavesTheVmStoppedWithTheFailureReason()
+    {
+        var (id, agent, desired) = await RunningVmAsync("mcrash", RunStrategy.Manual);
+        await using var _ = agent;
+
+        var ack = await agent.ReportAsync(desired, DomainState.Crashed, "StartFailed", "qemu: could not open disk");
+
+        Assert.Equal((DesiredPower.Stopped, desired.InstanceId), (ack.Desired!.Power, ack.Desired.InstanceId));
+        var vm = (await cluster.Vm(id).GetAsync()).Vm!;
+        Assert.Equal((PrintableStatus.Stopped, VmPhase.Failed), (vm.Status.PrintableStatus, vm.Status.Phase));
+        Assert.Equal(("StartFailed", "qemu: could not open disk"), (vm.Status.Condition(ConditionTypes.Failure)?.Reason, vm.Status.Condition(ConditionTypes.Failure)?.Message));
+        Assert.Equal(1, vm.Status.StartFailure?.ConsecutiveFailures);
+    }
+
+    [Fact]
+    public async Task ACleanGuestShutdownUnderAlwaysStartsANewRunWithoutBackoff()
+    {
+        var (id, agent, first) = await RunningVmAsync("gshut");
+        await using var _ = agent;
+
+        await agent.ReportAsync(first, DomainState.Shutoff, "GuestShutdown");
+
+        var second = await agent.WaitForDesiredAsync(id, d => d.InstanceId != first.InstanceId && d.Power == DesiredPower.Running, "a new run");
+        var vm = (await cluster.Vm(id).GetAsync()).Vm!;
+        Assert.Equal((second.InstanceId, 1, PrintableStatus.Starting), (vm.Status.InstanceId, vm.Status.RestartCount, vm.Status.PrintableStatus));
+        Assert.Null(vm.Status.StartFailure);
+    }
+
+    [Fact]
+    public async Task ARestartedAgentKeepsTheEpochAndFindsItsAssignments()
+    {
+        var (id, agent, desired) = await RunningVmAsync("reagent");
+        await using var _ = agent;
+        var node = cluster.Client.GetGrain<INodeGrain>(agent.Node);
+        var before = await node.GetInfoAsync();
+
+        var after = await node.RegisterAsync(new NodeRegistration
+        {
+            Name = agent.Node,
+            Allocatable = before.Allocatable,
+            Labels = before.Labels,
+            AgentInstanceId = Guid.NewGuid().ToString(),
+        });
+        var assignments = await node.GetAssignmentsAsync();
+
+        Assert.Equal((before.Epoch, 1), (after.Epoch, after.VmCount));
+        var only = Assert.Single(assignments);
+        Assert.Equal((id, desired.InstanceId, DesiredPower.Running), (only.Id, only.InstanceId, only.Power));
+        var wrongNode = await Assert.ThrowsAsync<ArgumentException>(() => node.RegisterAsync(new NodeRegistration { Name = "other", AgentInstanceId = "x" }));
+        Assert.Contains("register with the node's own name", wrongNode.Message);
+    }
+
+    [Fact]
+    public async Task GetStateShowsDesiredAndObservedSideBySide()
+    {
+        var (id, agent, desired) = await RunningVmAsync("view");
+        await using var _ = agent;
+
+        var view = await cluster.Vm(id).GetStateAsync();
+
+        Assert.Equal((desired.InstanceId, desired.InstanceId, PrintableStatus.Running), (view.Desired!.InstanceId, view.LastObserved!.InstanceId, view.Vm!.Status.PrintableStatus));
+        Assert.Equal(DomainState.Running, view.LastObserved.State);
+    }
+
+    [Fact]
+    public async Task ARestartAfterANodeSelectorChangeMovesTheRunAndTellsTheOldNodeToRemoveIt()
+    {
+        var (id, oldAgent, first) = await RunningVmAsync("move");
+        await using var _ = oldAgent;
+        await using var newAgent = await cluster.StartAgentAsync(NewNode("move-to"));
+        var spec = (await cluster.Vm(id).GetAsync()).Vm!.Spec;
+        await cluster.Vm(id).UpdateAsync(spec with { NodeSelector = spec.NodeSelector.SetItem("suite", newAgent.Node) }, expectedGeneration: 1);
+
+        await cluster.Vm(id).RestartAsync();
+
+        var moved = await newAgent.WaitForDesiredAsync(id, d => d.Power == DesiredPower.Running, "the new run on the new node");
+        var removal = await oldAgent.WaitForDesiredAsync(id, d => d.Power == DesiredPower.Absent, "removal of the old run from the old node");
+        Assert.Equal((first.InstanceId, oldAgent.Node), (removal.InstanceId, removal.Node));
+        Assert.NotEqual(first.InstanceId, moved.InstanceId);
+        Assert.Equal(0, (await cluster.Client.GetGrain<INodeGrain>(oldAgent.Node).GetInfoAsync()).VmCount);
+    }
+
+    [Fact]
+    public async Task DeletingAVmThatNeverGotANodeRemovesItAtOnce()
+    {
+        var id = NewId("nodeless");
+        await cluster.Vm(id).CreateAsync(SpecFor(NewNode("nowhere")));
+        await Eventually.VmAsync(cluster, id, vm => vm.Status.PrintableStatus == PrintableStatus.ErrorUnschedulable, "ErrorUnschedulable");
+
+        var deleted = await cluster.Vm(id).DeleteAsync();
+
+        Assert.Equal((VmResultCode.Ok, "deleted"), Pick(deleted));
+        Assert.Equal(VmResultCode.NotFound, (await cluster.Vm(id).GetAsync()).Code);
     }
 
     private static (VmResultCode, string) Pick(VmResult r) => (r.Code, r.Message);

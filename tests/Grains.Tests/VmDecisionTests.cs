@@ -170,5 +170,49 @@ public sealed class VmDecisionTests
         Assert.Equal(VmAction.StartInstance, VmDecision.Decide(failed).Action);
     }
 
+    public static TheoryData<RunStrategy, Run, Req, bool> Matrix()
+    {
+        var data = new TheoryData<RunStrategy, Run, Req, bool>();
+        foreach (var strategy in Enum.GetValues<RunStrategy>())
+        {
+            foreach (var run in Enum.GetValues<Run>())
+            {
+                foreach (var req in Enum.GetValues<Req>())
+                {
+                    data.Add(strategy, run, req, false);
+                    data.Add(strategy, run, req, true);
+                }
+            }
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Matrix))]
+    public void EveryCombinationKeepsTheControllersPromises(RunStrategy strategy, Run run, Req req, bool deleting)
+    {
+        var input = Input(strategy, run, req) with { DeletionRequested = deleting };
+
+        var result = VmDecision.Decide(input);
+
+        var starts = result.Action is VmAction.StartInstance or VmAction.Restart;
+        var context = $"{strategy} {run} {req} deleting={deleting} -> {result.Action}/{result.PrintableStatus}";
+        // Nothing starts while deleting or under Halted without a start request.
+        Assert.False(starts && (deleting || (strategy == RunStrategy.Halted && !input.StartRequested)), context);
+        // Deleting always shows Terminating.
+        Assert.Equal(deleting, result.PrintableStatus == PrintableStatus.Terminating);
+        // Waiting for the backoff happens only inside the backoff, and shows CrashLoopBackOff.
+        Assert.Equal(result.Action == VmAction.WaitBackoff, result.PrintableStatus == PrintableStatus.CrashLoopBackOff);
+        Assert.False(result.Action == VmAction.WaitBackoff && run != Run.FailedInBackoff, context);
+        // Running and Paused are shown only for what the agent reported.
+        Assert.False(result.PrintableStatus == PrintableStatus.Running && input.Observed != DomainState.Running, context);
+        Assert.False(result.PrintableStatus == PrintableStatus.Paused && input.Observed != DomainState.Paused, context);
+        // A user's restart of an active run always replaces it.
+        Assert.False(!deleting && req == Req.Restart && run is Run.Pending or Run.Scheduled or Run.Running or Run.Paused
+            && strategy is not (RunStrategy.Halted or RunStrategy.Once) && result.Action != VmAction.Restart, context);
+        // Schedule is only asked for a run that exists and has no node.
+        Assert.False(result.Action == VmAction.Schedule && !(input.HasInstance && !input.NodeAssigned), context);
+    }
+
     private static (VmAction, PrintableStatus) Pick(VmDecisionResult r) => (r.Action, r.PrintableStatus);
 }

@@ -91,13 +91,13 @@ public sealed partial class SiloProcess : IAsyncDisposable
 
     private static async Task<SiloProcess> StartOnceAsync(SiloProcessOptions options, CancellationToken cancellationToken)
     {
-        var dll = LocateSiloDll(options.SiloDllPath);
+        var dll = BuiltDll.Locate("Silo", "Orvirt.Silo.csproj", "orvirt-silo.dll", "ORVIRT_SILO_DLL", options.SiloDllPath);
         var ownsDataDirectory = options.DataDirectory is null;
         var dataDirectory = options.DataDirectory ?? Directory.CreateTempSubdirectory("orvirt-silo-").FullName;
         Directory.CreateDirectory(dataDirectory);
 
         var ports = FreePorts(4);
-        var psi = new ProcessStartInfo(DotnetHost())
+        var psi = new ProcessStartInfo(BuiltDll.DotnetHost())
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -266,48 +266,8 @@ public sealed partial class SiloProcess : IAsyncDisposable
         }
     }
 
-    private static string LocateSiloDll(string? explicitPath)
-    {
-        var path = explicitPath ?? System.Environment.GetEnvironmentVariable("ORVIRT_SILO_DLL");
-        if (!string.IsNullOrEmpty(path))
-        {
-            return File.Exists(path)
-                ? Path.GetFullPath(path)
-                : throw new FileNotFoundException($"The silo dll '{path}' (from SiloProcessOptions.SiloDllPath or ORVIRT_SILO_DLL) does not exist; build Silo/ or fix the path.", path);
-        }
-        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (!File.Exists(Path.Combine(dir.FullName, "Silo", "Orvirt.Silo.csproj")))
-            {
-                continue;
-            }
-            foreach (var candidate in new[] { configuration, configuration == "Debug" ? "Release" : "Debug" })
-            {
-                var dll = Path.Combine(dir.FullName, "Silo", "bin", candidate, "net10.0", "orvirt-silo.dll");
-                if (File.Exists(dll))
-                {
-                    return dll;
-                }
-            }
-            throw new FileNotFoundException($"Found {Path.Combine(dir.FullName, "Silo")} but no built orvirt-silo.dll in it; run 'dotnet build Silo' or set ORVIRT_SILO_DLL.");
-        }
-        throw new FileNotFoundException($"Could not find Silo/Orvirt.Silo.csproj above {AppContext.BaseDirectory}; set ORVIRT_SILO_DLL to the path of orvirt-silo.dll.");
-    }
-
-    private static string DotnetHost()
-    {
-        var host = System.Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-        if (!string.IsNullOrEmpty(host) && File.Exists(host))
-        {
-            return host;
-        }
-        var self = System.Environment.ProcessPath;
-        return self is not null && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "dotnet";
-    }
-
     /// <summary>Ports that were free on 127.0.0.1 a moment ago; all listeners are held open together so the ports differ.</summary>
-    private static int[] FreePorts(int count)
+    internal static int[] FreePorts(int count)
     {
         var listeners = new List<TcpListener>();
         try
@@ -329,7 +289,7 @@ public sealed partial class SiloProcess : IAsyncDisposable
         }
     }
 
-    private static void TryDeleteDirectory(string path)
+    internal static void TryDeleteDirectory(string path)
     {
         try
         {
@@ -348,5 +308,5 @@ public sealed partial class SiloProcess : IAsyncDisposable
     }
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static partial int Kill(int pid, int signal);
+    internal static partial int Kill(int pid, int signal);
 }

@@ -1,0 +1,300 @@
+using System.Diagnostics;
+using Grpc.Core;
+using Orvirt.Api.V1;
+using Orvirt.Client.Connection;
+using Orvirt.NodeAgent.Libvirt;
+using Orvirt.Testing;
+
+namespace Orvirt.Bench;
+
+/// <summary>The benchmark's scenarios, each against real processes started the way users start them.</summary>
+public sealed class Scenarios(BenchOptions options, List<BenchResult> results)
+{
+    private double? _rawDefineStartMs;
+
+    public async Task RunAsync()
+    {
+        if (options.Scenarios.Contains("raw"))
+        {
+            RawLibvirt();
+        }
+        if (options.Scenarios.Overlaps(["G1", "G3", "G4", "G5", "G7"]))
+        {
+            await TestPodScenariosAsync();
+        }
+        if (options.Scenarios.Contains("G2") && options.QemuVms > 0)
+        {
+            await QemuScenarioAsync();
+        }
+        if (options.Scenarios.Contains("G6"))
+        {
+            await GrainMemoryAsync();
+        }
+    }
+
+    /// <summary>The physical limit: define + start + destroy + undefine on libvirt's test driver through our binding.</summary>
+    private void RawLibvirt()
+    {
+        Progress("raw: libvirt test driver define+start / destroy+undefine cycles");
+        LibvirtEventLoop.EnsureStarted();
+        using var conn = LibvirtConnection.Open("test:///default");
+        var n = options.Smoke ? 200 : 2000;
+        var defineStart = new List<double>(n);
+        var sw = Stopwatch.StartNew();
+        for (var i = 0; i < n; i++)
+        {
+            var xml = $"<domain type='test'><name>raw-{i}</name><memory unit='MiB'>16</memory><vcpu>1</vcpu><os><type>hvm</type></os></domain>";
+            var t0 = Stopwatch.GetTimestamp();
+            using var d = conn.DefineXml(xml);
+            d.Create();
+            defineStart.Add(Stats.Millis(t0, Stopwatch.GetTimestamp()));
+            d.Destroy();
+            d.Undefine();
+        }
+        var perSecond = n / sw.Elapsed.TotalSeconds;
+        var stats = Stats.Of(defineStart);
+        _rawDefineStartMs = stats.P50;
+        results.Add(new BenchResult
+        {
+            Id = "raw",
+            Title = "libvirt test driver: define+start (one cycle also destroys and undefines)",
+            Figure = $"{perSecond:0} cycles/s",
+            Latency = stats,
+            Note = "the floor every other figure is compared with",
+        });
+    }
+
+    private async Task TestPodScenariosAsync()
+    {
+        await using var silo = await SiloProcess.StartAsync();
+        await using var agent = AgentProcess.Start(new AgentProcessOptions
+        {
+            GatewayPort = silo.GatewayPort, Node = "bench-test", Runtime = "test", Vcpus = 1_000_000, MemoryBytes = 1L << 50,
+        });
+        using var conn = OrvirtConnection.Create(silo.GrpcAddress);
+        await WaitNodeReadyAsync(conn, agent.Node, agent);
+        await using var tracker = new StatusTracker(conn.VirtualMachines);
+        await tracker.Subscribed;
+        var agentRssBefore = ProcessStats.RssKiB(agent.Pid);
+
+        // G1: create -> Running at a fixed rate.
+        var g1 = await CreateAtRateAsync(conn, tracker, "g1", options.Vms, options.Rate);
+        var agentRssAfter = ProcessStats.RssKiB(agent.Pid);
+        Add("G1", $"create -> Running, {options.Vms} VMs at {options.Rate}/s, test pods", g1, "p50 <= 50 ms, p99 <= 500 ms", s => s.P50 <= 50 && s.P99 <= 500);
+        var agentPer1000 = (agentRssAfter - agentRssBefore) * 1000.0 / Math.Max(1, options.Vms) / 1024;
+        results.Add(new BenchResult
+        {
+            Id = "G6b", Title = "agent memory per 1,000 test-pod domains (RSS growth)", Figure = $"{agentPer1000:0.0} MiB per 1,000",
+            Target = "<= 150 MiB per 1,000", Met = agentPer1000 <= 150,
+            Note = $"agent RSS {agentRssBefore / 1024} MiB before, {agentRssAfter / 1024} MiB after {options.Vms} VMs",
+        });
+
+        if (options.Scenarios.Contains("G7"))
+        {
+            Progress($"G7: idle CPU over {options.IdleWindow.TotalSeconds:0} s with {options.Vms} running VMs");
+            var s0 = ProcessStats.CpuSeconds(silo.Pid);
+            var a0 = ProcessStats.CpuSeconds(agent.Pid);
+            var sw = Stopwatch.StartNew();
+            await Task.Delay(options.IdleWindow);
+            var seconds = sw.Elapsed.TotalSeconds;
+            var siloPct = (ProcessStats.CpuSeconds(silo.Pid) - s0) / seconds * 100;
+            var agentPct = (ProcessStats.CpuSeconds(agent.Pid) - a0) / seconds * 100;
+            results.Add(new BenchResult
+            {
+                Id = "G7", Title = $"idle CPU with {options.Vms} running VMs", Figure = $"silo {siloPct:0.00}% + agent {agentPct:0.00}% of a core",
+                Target = "<= 2% of a core", Met = siloPct + agentPct <= 2,
+            });
+        }
+
+        if (options.Scenarios.Contains("G4"))
+        {
+            var changes = options.Smoke ? options.Vms : Math.Min(1000, options.Vms);
+            Progress($"G4: {changes} pause requests at {options.ChangeRate}/s -> Paused visible in status");
+            var lat = new List<double>();
+            var tasks = new List<Task>();
+            var interval = TimeSpan.FromSeconds(1.0 / options.ChangeRate);
+            var clock = Stopwatch.StartNew();
+            for (var i = 0; i < changes; i++)
+            {
+                var wait = interval * i - clock.Elapsed;
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait);
+                }
+                var name = g1.Keys[i].Split('/')[1];
+                var t0 = Stopwatch.GetTimestamp();
+                tasks.Add(conn.VirtualMachines.PauseAsync(new VmRef { Namespace = "g1", Name = name }).ResponseAsync);
+                g1.SendTimes[g1.Keys[i]] = t0;
+            }
+            await Task.WhenAll(tasks);
+            var keys = g1.Keys.Take(changes).ToList();
+            await tracker.WaitAllAsync(keys, "Paused", TimeSpan.FromSeconds(120), d => Progress($"G4: {d}/{keys.Count} paused"));
+            lat.AddRange(keys.Select(k => Stats.Millis(g1.SendTimes[k], tracker.When(k, "Paused")!.Value)));
+            Add("G4", $"pause -> applied in libvirt -> Paused in status, {changes} changes at {options.ChangeRate}/s", new Measured(keys, Stats.Of(lat), g1.SendTimes), "p99 <= 100 ms", s => s.P99 <= 100);
+            await Task.WhenAll(keys.Select(k => conn.VirtualMachines.UnpauseAsync(new VmRef { Namespace = "g1", Name = k.Split('/')[1] }).ResponseAsync));
+        }
+
+        if (options.Scenarios.Contains("G5"))
+        {
+            Progress($"G5: deleting {g1.Keys.Count} VMs at once");
+            var sends = new Dictionary<string, long>();
+            var t0 = Stopwatch.GetTimestamp();
+            await Task.WhenAll(g1.Keys.Select(async k =>
+            {
+                var send = Stopwatch.GetTimestamp();
+                lock (sends)
+                {
+                    sends[k] = send;
+                }
+                await conn.VirtualMachines.DeleteAsync(new VmRef { Namespace = "g1", Name = k.Split('/')[1] });
+            }));
+            await tracker.WaitAllAsync(g1.Keys, "DELETED", TimeSpan.FromSeconds(300), d => Progress($"G5: {d}/{g1.Keys.Count} deleted"));
+            var total = g1.Keys.Max(k => Stats.Millis(t0, tracker.When(k, "DELETED")!.Value));
+            var stats = Stats.Of(g1.Keys.Select(k => Stats.Millis(sends[k], tracker.When(k, "DELETED")!.Value)));
+            results.Add(new BenchResult
+            {
+                Id = "G5", Title = $"delete {g1.Keys.Count} VMs at once -> gone", Figure = $"total {total / 1000:0.00} s", Latency = stats,
+                Target = "p99 <= 200 ms, total <= 5 s", Met = stats.P99 <= 200 && total <= 5000,
+            });
+        }
+
+        if (options.Scenarios.Contains("G3"))
+        {
+            Progress($"G3: {options.ThroughputVms} VMs created as fast as the API takes them");
+            var t0 = Stopwatch.GetTimestamp();
+            var g3 = await CreateAtRateAsync(conn, tracker, "g3", options.ThroughputVms, rate: 0);
+            var end = g3.Keys.Max(k => tracker.When(k, "Running")!.Value);
+            var perSecond = g3.Keys.Count / (Stats.Millis(t0, end) / 1000);
+            results.Add(new BenchResult
+            {
+                Id = "G3", Title = $"sustained throughput, {options.ThroughputVms} VMs to Running", Figure = $"{perSecond:0} VMs/s", Latency = g3.Latency,
+                Target = ">= 250 VMs/s", Met = perSecond >= 250,
+            });
+        }
+    }
+
+    private async Task QemuScenarioAsync()
+    {
+        Progress($"G2: {options.QemuVms} real QEMU VMs in process pods");
+        await using var silo = await SiloProcess.StartAsync();
+        await using var agent = AgentProcess.Start(new AgentProcessOptions { GatewayPort = silo.GatewayPort, Node = "bench-qemu", Runtime = "process" });
+        using var conn = OrvirtConnection.Create(silo.GrpcAddress);
+        await WaitNodeReadyAsync(conn, agent.Node, agent);
+        await using var tracker = new StatusTracker(conn.VirtualMachines);
+        await tracker.Subscribed;
+        var g2 = await CreateAtRateAsync(conn, tracker, "g2", options.QemuVms, rate: 2, memory: "64Mi", timeout: TimeSpan.FromSeconds(180));
+        var hypervisor = (await conn.VirtualMachines.GetAsync(new GetRequest { Namespace = "g2", Name = g2.Keys[0].Split('/')[1] })).Status.Hypervisor;
+        Add("G2", $"create -> Running, {options.QemuVms} real QEMU VMs ({hypervisor}) in process pods at 2/s", g2, "p50 <= 1.5 s", s => s.P50 <= 1500);
+        await Task.WhenAll(g2.Keys.Select(k => conn.VirtualMachines.DeleteAsync(new VmRef { Namespace = "g2", Name = k.Split('/')[1] }).ResponseAsync));
+        await tracker.WaitAllAsync(g2.Keys, "DELETED", TimeSpan.FromSeconds(120));
+    }
+
+    /// <summary>G6: silo memory per VM grain holding state (Halted VMs: no agent work, only grain state).</summary>
+    private async Task GrainMemoryAsync()
+    {
+        Progress($"G6: silo memory with {options.MemoryVms} VM grains");
+        await using var silo = await SiloProcess.StartAsync();
+        using var conn = OrvirtConnection.Create(silo.GrpcAddress);
+        await conn.VirtualMachines.CreateAsync(NewVm("g6", "warmup", "Halted", "16Mi"));
+        var before = ProcessStats.RssKiB(silo.Pid);
+        var next = 0;
+        var sw = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, 64).Select(async _ =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) <= options.MemoryVms)
+            {
+                await conn.VirtualMachines.CreateAsync(NewVm("g6", $"vm-{i}", "Halted", "16Mi"));
+                if (i % 10_000 == 0)
+                {
+                    Progress($"G6: {i}/{options.MemoryVms} created ({i / sw.Elapsed.TotalSeconds:0}/s)");
+                }
+            }
+        }));
+        var createRate = options.MemoryVms / sw.Elapsed.TotalSeconds;
+        var after = ProcessStats.RssKiB(silo.Pid);
+        var perVm = (after - before) / (double)options.MemoryVms;
+        results.Add(new BenchResult
+        {
+            Id = "G6", Title = $"silo memory per VM grain with {options.MemoryVms} grains holding state", Figure = $"{perVm:0.0} KiB per VM",
+            Target = "<= 20 KiB per VM grain", Met = perVm <= 20,
+            Note = $"silo RSS {before / 1024} MiB before, {after / 1024} MiB after; creates ran at {createRate:0}/s (durable SQLite writes)",
+        });
+    }
+
+    private async Task<Measured> CreateAtRateAsync(OrvirtConnection conn, StatusTracker tracker, string ns, int count, int rate, string memory = "16Mi", TimeSpan? timeout = null)
+    {
+        Progress($"{ns}: creating {count} VMs" + (rate > 0 ? $" at {rate}/s" : " (64 in flight)"));
+        var keys = Enumerable.Range(0, count).Select(i => $"{ns}/vm-{i}").ToList();
+        var sends = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
+        if (rate > 0)
+        {
+            var interval = TimeSpan.FromSeconds(1.0 / rate);
+            var clock = Stopwatch.StartNew();
+            var tasks = new List<Task>(count);
+            for (var i = 0; i < count; i++)
+            {
+                var wait = interval * i - clock.Elapsed;
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait);
+                }
+                sends[keys[i]] = Stopwatch.GetTimestamp();
+                tasks.Add(conn.VirtualMachines.CreateAsync(NewVm(ns, $"vm-{i}", "Always", memory)).ResponseAsync);
+            }
+            await Task.WhenAll(tasks);
+        }
+        else
+        {
+            var next = -1;
+            await Task.WhenAll(Enumerable.Range(0, 64).Select(async _ =>
+            {
+                int i;
+                while ((i = Interlocked.Increment(ref next)) < count)
+                {
+                    sends[keys[i]] = Stopwatch.GetTimestamp();
+                    await conn.VirtualMachines.CreateAsync(NewVm(ns, $"vm-{i}", "Always", memory));
+                }
+            }));
+        }
+        await tracker.WaitAllAsync(keys, "Running", timeout ?? TimeSpan.FromSeconds(300), d => Progress($"{ns}: {d}/{count} running"));
+        var stats = Stats.Of(keys.Select(k => Stats.Millis(sends[k], tracker.When(k, "Running")!.Value)));
+        return new Measured(keys, stats, new Dictionary<string, long>(sends));
+    }
+
+    private static CreateRequest NewVm(string ns, string name, string strategy, string memory) => new()
+    {
+        Namespace = ns,
+        Name = name,
+        Spec = new VirtualMachineSpec { RunStrategy = strategy, Memory = memory, Cpu = new Cpu { Sockets = 1, Cores = 1, Threads = 1 } },
+    };
+
+    private static async Task WaitNodeReadyAsync(OrvirtConnection conn, string node, AgentProcess agent)
+    {
+        var sw = Stopwatch.StartNew();
+        while (sw.Elapsed < TimeSpan.FromSeconds(90))
+        {
+            if (agent.HasExited)
+            {
+                throw new InvalidOperationException($"the agent exited before node {node} was Ready:\n{agent.Output}");
+            }
+            var nodes = await conn.Nodes.ListAsync(new ListNodesRequest());
+            if (nodes.Items.Any(n => n.Name == node && n.Ready))
+            {
+                return;
+            }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"node {node} was not Ready within 90 s; agent output:\n{agent.Output}");
+    }
+
+    private void Add(string id, string title, Measured m, string target, Func<Stats, bool> met) => results.Add(new BenchResult
+    {
+        Id = id, Title = title, Figure = $"p50 {m.Latency.P50:0.0} ms", Latency = m.Latency, Target = target, Met = met(m.Latency),
+        RatioToRaw = _rawDefineStartMs is > 0 ? m.Latency.P50 / _rawDefineStartMs : null,
+    });
+
+    private static void Progress(string message) => Console.Error.WriteLine($"[bench {DateTime.UtcNow:HH:mm:ss}] {message}");
+
+    private sealed record Measured(List<string> Keys, Stats Latency, Dictionary<string, long> SendTimes);
+}
