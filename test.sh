@@ -25,6 +25,17 @@ for proj in "$ORVIRT_ROOT"/tests/*/*.Tests.csproj; do
   [ "$rc" = 0 ] || status=1
 done
 
+# The benchmark's smoke run (small counts, no thresholds), so that it cannot rot.
+orvirt_log "running the benchmark smoke run (bench/Orvirt.Bench --smoke)"
+if [ "$#" -eq 0 ]; then
+  if dotnet "$(orvirt_bin bench/Orvirt.Bench orvirt-bench)" --smoke 2>&1 | tee "$results/bench.out"; then
+    echo "Passed!  - Failed:     0, Passed:     1, Skipped:     0, Total:     1 - orvirt-bench --smoke" > "$results/bench.log"
+  else
+    echo "Failed!  - Failed:     1, Passed:     0, Skipped:     0, Total:     1 - orvirt-bench --smoke" > "$results/bench.log"
+    status=1
+  fi
+fi
+
 # One closing line for all assemblies.
 cat "$results"/*.log | awk '
   match($0, /(Passed|Failed)! +- +Failed: +[0-9]+, Passed: +[0-9]+, Skipped: +[0-9]+/) {

@@ -39,6 +39,10 @@ public sealed partial class NodeGrain(
         {
             throw new ArgumentException($"registration names node '{registration.Name}' but was sent to node '{Name}'; register with the node's own name", nameof(registration));
         }
+        if (registration.Allocatable.Vcpus < 0 || registration.Allocatable.MemoryBytes < 0)
+        {
+            throw new ArgumentException($"registration.Allocatable ({registration.Allocatable.Vcpus} vCPUs, {registration.Allocatable.MemoryBytes} bytes) is negative; report what VMs on node '{Name}' may use, e.g. the host's CPUs and memory minus a reserve", nameof(registration));
+        }
         if (string.IsNullOrEmpty(registration.AgentInstanceId))
         {
             throw new ArgumentException("registration.AgentInstanceId is empty; give every agent process a new id, e.g. a GUID", nameof(registration));
@@ -104,6 +108,10 @@ public sealed partial class NodeGrain(
     /// <inheritdoc />
     public async Task<ReservationResult> TryReserveAsync(VmId vm, NodeResources need, ImmutableDictionary<string, string> nodeSelector)
     {
+        if (need.Vcpus < 0 || need.MemoryBytes < 0)
+        {
+            throw new ArgumentException($"need ({need.Vcpus} vCPUs, {need.MemoryBytes} bytes) for VM {vm} is negative; reserve the VM's vCPUs and memory", nameof(need));
+        }
         if (S.Assignments.ContainsKey(vm.Key))
         {
             return new ReservationResult { Reserved = true, Epoch = S.Epoch };

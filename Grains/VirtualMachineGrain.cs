@@ -134,9 +134,10 @@ public sealed partial class VirtualMachineGrain(
         {
             return refusal;
         }
-        if (options.GracePeriodSeconds is < 0)
+        if (options.GracePeriodSeconds is { } grace && (grace < 0 || grace > limits.Value.MaxGracePeriodSeconds))
         {
-            return VmResult.Invalid([new FieldViolation("gracePeriodSeconds", $"{options.GracePeriodSeconds} is negative; use 0 or more seconds, or force")]);
+            return VmResult.Invalid([new FieldViolation("gracePeriodSeconds",
+                $"{grace} is out of range; use 0 to {limits.Value.MaxGracePeriodSeconds} seconds, or force to destroy at once")]);
         }
         var outcome = VmRequestRules.Stop(S.Spec.RunStrategy, RunActive, StopPending, options.GracePeriodSeconds is not null || options.Force);
         return await ApplyRequestAsync(outcome, "stop", options);
@@ -345,11 +346,12 @@ public sealed partial class VirtualMachineGrain(
             return VmResult.Fail(VmResultCode.Refused, message, Snapshot());
         }
         var desiredChanged = false;
+        var changed = false;
         if (stop is not null)
         {
             var grace = stop.GracePeriodSeconds ?? S.Spec.TerminationGracePeriodSeconds;
-            desiredChanged = RunActive && S.Power is DesiredPower.Stopped or DesiredPower.Absent
-                && (grace != S.StopGracePeriodSeconds || stop.Force != S.ForceStop);
+            changed = grace != S.StopGracePeriodSeconds || stop.Force != S.ForceStop;
+            desiredChanged = changed && RunActive && S.Power is DesiredPower.Stopped or DesiredPower.Absent;
             S.StopGracePeriodSeconds = grace;
             S.ForceStop = stop.Force;
         }
@@ -373,7 +375,12 @@ public sealed partial class VirtualMachineGrain(
                     Force = stop?.Force ?? false,
                     RequestedAt = Now,
                 });
+                changed = true;
             }
+        }
+        if (!changed && !desiredChanged)
+        {
+            return VmResult.Ok(Snapshot(), $"{verb} already requested");
         }
         await ReconcileAsync(desiredChanged, changed: true);
         return VmResult.Ok(Snapshot(), $"{verb} requested");

@@ -36,8 +36,6 @@ builder.Configuration.AddCommandLine(args, new Dictionary<string, string>
     ["--gateway"] = "Agent:Gateway",
     ["--images"] = "Agent:ImagesDirectory",
 });
-builder.Services.AddNodeAgent();
-
 var agentOptions = new AgentOptions();
 builder.Configuration.GetSection(AgentOptions.Section).Bind(agentOptions);
 var validation = new AgentOptionsValidator().Validate(null, agentOptions);
@@ -51,7 +49,9 @@ if (validation.Failed)
     Console.Error.WriteLine("Run orvirt-agent --help for the options.");
     return 2;
 }
+// The Orleans client first: it must be connected before the agent service makes its first call.
 builder.UseNodeAgentClient(agentOptions);
+builder.Services.AddNodeAgent();
 
 using var host = builder.Build();
 await host.RunAsync();

@@ -3,9 +3,12 @@ using Microsoft.Extensions.Options;
 using Orvirt.Grains;
 using Orvirt.Interfaces;
 using Orvirt.Silo.Api;
+using Orvirt.Silo.Dashboard;
 using Orvirt.Silo.Hosting;
+using Orvirt.Silo.Metrics;
 using Orvirt.Silo.Options;
 using Orvirt.Silo.Storage;
+using Orvirt.Silo.Web;
 
 // Content root at the binary, so appsettings.json is found whatever the working directory is.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
@@ -23,6 +26,8 @@ builder.Services.AddSingleton<IValidateOptions<ValidationLimits>, LimitsOptionsV
 var siloOptions = builder.Configuration.GetSection(SiloOptions.Section).Get<SiloOptions>() ?? new SiloOptions();
 var streaming = builder.Configuration.GetSection(StreamingOptions.Section).Get<StreamingOptions>() ?? new StreamingOptions();
 var limits = builder.Configuration.GetSection(LimitsOptionsValidator.Section).Get<ValidationLimits>() ?? new ValidationLimits();
+var httpAccess = builder.Configuration.GetSection(HttpAccessOptions.Section).Get<HttpAccessOptions>() ?? new HttpAccessOptions();
+AccessTokens? accessTokens = null;
 var failures = new[]
 {
     new SiloOptionsValidator().Validate(null, siloOptions),
@@ -35,6 +40,9 @@ if (siloOptions.Mode == OrvirtMode.Redis)
 }
 if (failures.Count == 0)
 {
+    // Anything but loopback needs a token for the dashboard, the VM page, /api and /metrics.
+    HostPort.TryParse(siloOptions.HttpEndpoint, out var httpBind);
+    accessTokens = AccessTokens.Load(httpAccess, httpBind, failures);
     failures.AddRange(PortProbe.Check(siloOptions));
     try
     {
@@ -75,6 +83,7 @@ builder.UseOrleans(silo =>
     silo.AddSqliteGrainStorage(OrvirtNames.GrainStorage, o => o.DatabasePath = siloOptions.DatabasePath);
     silo.AddSqliteGrainStorage(OrvirtNames.PubSubStore, o => o.DatabasePath = siloOptions.DatabasePath);
     silo.UseInMemoryReminderService();
+    silo.AddOrvirtDashboard();
     silo.AddMemoryStreams(OrvirtNames.StreamProvider, streams =>
     {
         streams.ConfigurePartitioning(streaming.Queues);
@@ -86,9 +95,19 @@ builder.UseOrleans(silo =>
     });
 });
 
-builder.Services.AddGrpc(grpc => grpc.Interceptors.Add<GrainErrorInterceptor>());
+builder.Services.AddSingleton(accessTokens!);
+builder.Services.AddOrvirtMetrics();
+builder.Services.AddOrvirtWeb();
+builder.Services.AddGrpc(grpc =>
+{
+    // Outermost first: the metrics see the status codes that GrainErrorInterceptor maps.
+    grpc.Interceptors.Add<GrpcMetricsInterceptor>();
+    grpc.Interceptors.Add<GrainErrorInterceptor>();
+});
 
 var app = builder.Build();
+
+app.UseMiddleware<BearerTokenMiddleware>(httpEndpoint.Port);
 
 app.MapGrpcService<VirtualMachinesService>().RequireHost($"*:{grpcEndpoint.Port}");
 app.MapGrpcService<NodesService>().RequireHost($"*:{grpcEndpoint.Port}");
@@ -97,6 +116,9 @@ app.MapGet("/healthz", (IHostApplicationLifetime lifetime) =>
             ? Results.Text("ok\n")
             : Results.Text("starting\n", statusCode: StatusCodes.Status503ServiceUnavailable))
     .RequireHost($"*:{httpEndpoint.Port}");
+app.MapOrvirtWeb(httpEndpoint.Port);
+app.MapOrvirtDashboard(httpEndpoint.Port);
+app.MapOrvirtMetrics(httpEndpoint.Port);
 
 var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Orvirt.Silo");
 if (onKubernetes)
@@ -104,7 +126,10 @@ if (onKubernetes)
     SiloLog.KubernetesHosting(logger);
 }
 app.Lifetime.ApplicationStarted.Register(() =>
-    SiloLog.Ready(logger, siloOptions.Mode.ToString(), grpcEndpoint.ToString(), httpEndpoint.ToString(), siloOptions.GatewayPort, siloOptions.DatabasePath));
+{
+    SiloLog.Ready(logger, siloOptions.Mode.ToString(), grpcEndpoint.ToString(), httpEndpoint.ToString(), siloOptions.GatewayPort, siloOptions.DatabasePath);
+    WebLog.Serving(logger, httpEndpoint.ToString(), accessTokens!.Required ? "a bearer token" : "no token (loopback only)");
+});
 
 try
 {

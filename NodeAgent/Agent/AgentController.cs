@@ -57,8 +57,21 @@ public sealed partial class AgentController : IAsyncDisposable
     {
         var adopted = await Pods.AdoptAllAsync(ct);
         LogAdoption(_logger, _options.Node, adopted.Count);
-        await RegisterAsync(ct);
-        await ResyncAsync(ct);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await RegisterAsync(ct);
+                await ResyncAsync(ct);
+                break;
+            }
+            catch (Exception e) when (VmReconciler.IsTransient(e) && !ct.IsCancellationRequested)
+            {
+                // The silo may still be starting; keep trying, at most every 5 s.
+                LogRegisterFailed(_logger, _options.Node, attempt, e.Message);
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 250 * attempt)), _time, ct);
+            }
+        }
         var stop = _stopping.Token;
         _loops = Task.WhenAll(Queue.RunAsync(stop), HeartbeatLoopAsync(stop), ResyncLoopAsync(stop));
     }
@@ -211,6 +224,9 @@ public sealed partial class AgentController : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "node {Node}: resynced {Assigned} assignments, {Queued} VMs queued")]
     private static partial void LogResynced(ILogger logger, string node, int assigned, int queued);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "node {Node}: registration attempt {Attempt} failed: {Error}")]
+    private static partial void LogRegisterFailed(ILogger logger, string node, int attempt, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "node {Node}: heartbeat failed: {Error}")]
     private static partial void LogHeartbeatFailed(ILogger logger, string node, string error);

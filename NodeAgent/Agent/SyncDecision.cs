@@ -25,26 +25,34 @@ public static class SyncDecision
         var wantsStopped = desired?.Power == DesiredPower.Stopped;
         var forceStop = desired?.ForceStop == true;
 
-        switch (true)
+        if (vmGone)
         {
-            case true when vmGone:
-                return domainExists || podExists ? SyncAction.Delete : SyncAction.None;
-            case true when wantsStopped && domainActive:
-                return forceStop ? SyncAction.Kill : SyncAction.Shutdown;
-            case true when wantsStopped:
-                return SyncAction.None;
-            case true when isOldRun:
-                return SyncAction.ReplaceRun;
-            case true when currentRunEnded:
-                return SyncAction.None;
-            case true when !domainExists:
-                return SyncAction.Start;
-            case true when wantsRunning && isPaused:
-                return SyncAction.Resume;
-            case true when wantsPaused && observed.State == DomainState.Running:
-                return SyncAction.Pause;
-            default:
-                return SyncAction.None;
+            return domainExists || podExists ? SyncAction.Delete : SyncAction.None;
         }
+        if (wantsStopped)
+        {
+            return !domainActive ? SyncAction.None : forceStop ? SyncAction.Kill : SyncAction.Shutdown;
+        }
+        if (isOldRun)
+        {
+            return SyncAction.ReplaceRun;
+        }
+        if (currentRunEnded)
+        {
+            return SyncAction.None;
+        }
+        if (!domainExists)
+        {
+            return SyncAction.Start;
+        }
+        if (wantsRunning && isPaused)
+        {
+            return SyncAction.Resume;
+        }
+        if (wantsPaused && observed.State == DomainState.Running)
+        {
+            return SyncAction.Pause;
+        }
+        return SyncAction.None;
     }
 }

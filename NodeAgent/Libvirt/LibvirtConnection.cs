@@ -97,6 +97,24 @@ public sealed unsafe class LibvirtConnection : IDisposable
         return r == 0;
     }
 
+    /// <summary>The driver's capabilities XML (for QEMU this makes the daemon probe or load its capabilities cache).</summary>
+    public string GetCapabilities()
+    {
+        var p = LibvirtNative.virConnectGetCapabilities(_handle);
+        if (p == nint.Zero)
+        {
+            throw LibvirtException.FromLastError("virConnectGetCapabilities");
+        }
+        try
+        {
+            return Marshal.PtrToStringUTF8(p) ?? "";
+        }
+        finally
+        {
+            NativeMemory.Free((void*)p);
+        }
+    }
+
     /// <summary>Defines (or redefines) a persistent domain from XML.</summary>
     public LibvirtDomain DefineXml(string xml)
     {

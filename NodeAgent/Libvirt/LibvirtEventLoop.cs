@@ -5,7 +5,7 @@ namespace Orvirt.NodeAgent.Libvirt;
 /// then one background thread running <c>virEventRunDefaultImpl</c>. Lifecycle and close callbacks and
 /// keepalive all run on this thread.
 /// </summary>
-public static class LibvirtEventLoop
+public static unsafe class LibvirtEventLoop
 {
     private static readonly Lock Gate = new();
     private static Thread? _thread;
@@ -22,6 +22,8 @@ public static class LibvirtEventLoop
             {
                 return;
             }
+            // Errors reach callers as LibvirtException; stop libvirt from also printing each one to stderr.
+            LibvirtNative.virSetErrorFunc(nint.Zero, &IgnoreError);
             if (LibvirtNative.virEventRegisterDefaultImpl() < 0)
             {
                 throw LibvirtException.FromLastError("virEventRegisterDefaultImpl");
@@ -29,6 +31,11 @@ public static class LibvirtEventLoop
             _thread = new Thread(Run) { IsBackground = true, Name = "libvirt-event-loop" };
             _thread.Start();
         }
+    }
+
+    [System.Runtime.InteropServices.UnmanagedCallersOnly]
+    private static void IgnoreError(nint userData, nint error)
+    {
     }
 
     private static void Run()

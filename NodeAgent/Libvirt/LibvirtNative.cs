@@ -28,6 +28,12 @@ internal static unsafe partial class LibvirtNative
     public static partial int virConnectIsAlive(ConnectHandle conn);
 
     [LibraryImport(Lib)]
+    public static partial nint virConnectGetCapabilities(ConnectHandle conn);
+
+    [LibraryImport(Lib)]
+    public static partial void virSetErrorFunc(nint userData, delegate* unmanaged<nint, nint, void> handler);
+
+    [LibraryImport(Lib)]
     public static partial int virConnectSetKeepAlive(ConnectHandle conn, int interval, uint count);
 
     [LibraryImport(Lib)]

@@ -216,8 +216,9 @@ public sealed partial class ProcessPodRuntime : IPodRuntime
             {
                 try
                 {
-                    // The first open makes the QEMU driver probe capabilities; once it answers, the pod is ready.
+                    // Asking for capabilities makes the QEMU driver probe (or load the seeded cache); then the pod is ready.
                     using var probe = LibvirtConnection.Open(ConnectionUri(podId));
+                    _ = probe.GetCapabilities();
                     LogDaemonReady(_logger, podId, DaemonPid(podId) ?? 0, started.ElapsedMilliseconds);
                     return;
                 }

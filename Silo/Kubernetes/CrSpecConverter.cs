@@ -41,6 +41,6 @@ internal static class CrSpecConverter
         {
             problems.AddRange(VmValidator.ValidateSpec(spec, limits));
         }
-        return problems.Count == 0 ? (spec, problems) : (null, problems);
+        return problems.Count == 0 ? (spec, problems) : (null, [.. problems.Select(p => CrFieldPaths.ToCr(p, cr))]);
     }
 }

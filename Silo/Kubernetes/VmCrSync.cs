@@ -224,7 +224,7 @@ internal sealed class VmCrSync(IKubernetes kubernetes, IClusterClient cluster, K
             {
                 var existing = await grain.GetAsync();
                 vm = existing.IsOk ? existing.Vm : null;
-                await WriteStatusAsync(id, cr, CrStatus.Build(vm, generation, ObservedGeneration(track, vm, currentStatus), [.. result.Violations], currentStatus, time.GetUtcNow()), cancellationToken);
+                await WriteStatusAsync(id, cr, CrStatus.Build(vm, generation, ObservedGeneration(track, vm, currentStatus), [.. result.Violations.Select(v => CrFieldPaths.ToCr(v, cr))], currentStatus, time.GetUtcNow()), cancellationToken);
                 return null;
             }
             if (!result.IsOk || result.Vm is null)

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 using Orvirt.Interfaces;
 
 namespace Orvirt.Silo.Metrics;
@@ -19,7 +20,9 @@ public static class MetricsServiceCollectionExtensions
         // One instance for all calls, so its instruments are created once.
         services.AddSingleton<GrpcMetricsInterceptor>();
         services.AddHostedService<VmMetricsCollector>();
-        services.AddOpenTelemetry().WithMetrics(metrics => metrics
+        services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("orvirt-silo"))
+            .WithMetrics(metrics => metrics
             .AddMeter(OrvirtMetrics.SiloMeter)
             .AddPrometheusExporter());
         return services;

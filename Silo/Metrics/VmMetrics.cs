@@ -16,6 +16,8 @@ public sealed class VmMetrics
 
     private readonly object _gate = new();
     private readonly Dictionary<VmId, Tracked> _vms = [];
+    // Every (phase, node) ever reported: one that empties is reported as 0 rather than left at its last value.
+    private readonly HashSet<(VmPhase Phase, string Node)> _reported = [];
     private readonly Histogram<double> _transitionTime;
     private readonly Histogram<double> _createToRunning;
     private IReadOnlyList<NodeInfo> _nodes = [];
@@ -129,10 +131,19 @@ public sealed class VmMetrics
     private static DateTimeOffset LatestTransition(VmSnapshot vm) =>
         vm.Status.PhaseTransitions.IsDefaultOrEmpty ? DateTimeOffset.MinValue : vm.Status.PhaseTransitions.Max(t => t.At);
 
-    private IEnumerable<Measurement<int>> ObservePhaseCounts() =>
-        PhaseCounts().Select(kv => new Measurement<int>(kv.Value,
-            new KeyValuePair<string, object?>(OrvirtMetrics.PhaseTag, kv.Key.Phase.ToString()),
-            new KeyValuePair<string, object?>(OrvirtMetrics.NodeTag, kv.Key.Node)));
+    private IEnumerable<Measurement<int>> ObservePhaseCounts()
+    {
+        var counts = PhaseCounts();
+        List<(VmPhase Phase, string Node)> keys;
+        lock (_gate)
+        {
+            _reported.UnionWith(counts.Keys);
+            keys = [.. _reported];
+        }
+        return keys.Select(key => new Measurement<int>(counts.GetValueOrDefault(key),
+            new KeyValuePair<string, object?>(OrvirtMetrics.PhaseTag, key.Phase.ToString()),
+            new KeyValuePair<string, object?>(OrvirtMetrics.NodeTag, key.Node)));
+    }
 
     private IEnumerable<Measurement<int>> ObserveNodeReady() =>
         Volatile.Read(ref _nodes).Select(n => new Measurement<int>(n.Ready ? 1 : 0, new KeyValuePair<string, object?>(OrvirtMetrics.NodeTag, n.Name)));

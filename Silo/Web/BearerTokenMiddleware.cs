@@ -1,4 +1,3 @@
-using Microsoft.Net.Http.Headers;
 
 namespace Orvirt.Silo.Web;
 
@@ -79,7 +78,7 @@ public sealed partial class BearerTokenMiddleware
     {
         LogRefused(_logger, context.Request.Method, context.Request.Path.ToString(), context.Connection.RemoteIpAddress?.ToString() ?? "?", problem);
         context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-        context.Response.Headers[HeaderNames.WWWAuthenticate] = "Bearer realm=\"orvirt\"";
+        context.Response.Headers[Microsoft.Net.Http.Headers.HeaderNames.WWWAuthenticate] = "Bearer realm=\"orvirt\"";
         context.Response.ContentType = "text/plain; charset=utf-8";
         await context.Response.WriteAsync(
             $"401 Unauthorized: {problem}. Send 'Authorization: Bearer <token>' (one of Orvirt:Http:Tokens), or in a browser open /?{QueryParameter}=<token> once.\n");

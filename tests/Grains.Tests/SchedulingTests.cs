@@ -83,6 +83,21 @@ public sealed class SchedulingTests(ClusterFixture cluster)
     }
 
     [Fact]
+    public async Task ConcurrentReservationsOnOneNodeNeverOvercommitIt()
+    {
+        await using var agent = await cluster.StartAgentAsync(NewName("atomic"), vcpus: 64, memoryBytes: 1L << 30);
+        var node = cluster.Client.GetGrain<INodeGrain>(agent.Node);
+        var need = new NodeResources { Vcpus = 1, MemoryBytes = 256L << 20 };
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(i =>
+            node.TryReserveAsync(new VmId("atomic", $"vm-{i}"), need, ImmutableDictionary<string, string>.Empty)));
+
+        Assert.Equal(4, results.Count(r => r.Reserved));
+        Assert.All(results.Where(r => !r.Reserved), r => Assert.StartsWith($"insufficient memory on node {agent.Node} (need 256Mi, free 0", r.Reason));
+        Assert.Equal(1L << 30, (await node.GetInfoAsync()).Allocated.MemoryBytes);
+    }
+
+    [Fact]
     public async Task NodeRegistrationHeartbeatsAndReservationsShowInTheDirectory()
     {
         await using var agent = await cluster.StartAgentAsync(NewName("dir"), vcpus: 2, memoryBytes: 1L << 30);
@@ -97,6 +112,8 @@ public sealed class SchedulingTests(ClusterFixture cluster)
         Assert.Equal((false, $"insufficient cpu on node {agent.Node} (need 4, free 2)"), (refused.Reserved, refused.Reason));
         Assert.Equal((false, $"node {agent.Node} does not match nodeSelector {{disk=ssd}}"), (mismatch.Reserved, mismatch.Reason));
         Assert.Contains("register again", stranger.Message);
+        var negative = await Assert.ThrowsAsync<ArgumentException>(() => nodeGrain.TryReserveAsync(new VmId("dir", "z"), new NodeResources { Vcpus = -1 }, ImmutableDictionary<string, string>.Empty));
+        Assert.Contains("is negative", negative.Message);
         var listed = (await cluster.Client.GetGrain<INodeDirectoryGrain>(GrainKeys.NodeDirectory).ListAsync()).Single(n => n.Name == agent.Node);
         Assert.Equal((true, 2, 0), (listed.Ready, listed.Allocatable.Vcpus, listed.VmCount));
     }

@@ -391,5 +391,19 @@ public sealed class VirtualMachineGrainTests(ClusterFixture cluster)
         Assert.Equal(VmResultCode.NotFound, (await cluster.Vm(id).GetAsync()).Code);
     }
 
+    [Fact]
+    public async Task AStopWithANegativeGracePeriodIsInvalidAndChangesNothing()
+    {
+        var (id, agent, _) = await RunningVmAsync("grace");
+        await using var __ = agent;
+
+        var result = await cluster.Vm(id).StopAsync(new StopOptions { GracePeriodSeconds = -1 });
+
+        Assert.Equal(VmResultCode.Invalid, result.Code);
+        Assert.Equal("gracePeriodSeconds", Assert.Single(result.Violations).Field);
+        var vm = (await cluster.Vm(id).GetAsync()).Vm!;
+        Assert.Equal((RunStrategy.Always, PrintableStatus.Running), (vm.Spec.RunStrategy, vm.Status.PrintableStatus));
+    }
+
     private static (VmResultCode, string) Pick(VmResult r) => (r.Code, r.Message);
 }

@@ -107,7 +107,7 @@ public sealed partial class SiloProcess : IAsyncDisposable
         psi.ArgumentList.Add(dll);
         psi.Environment["ORVIRT__DATADIRECTORY"] = dataDirectory;
         psi.Environment["ORVIRT__GRPCENDPOINT"] = $"127.0.0.1:{ports[0]}";
-        psi.Environment["ORVIRT__HTTPENDPOINT"] = $"127.0.0.1:{ports[1]}";
+        psi.Environment["ORVIRT__HTTPENDPOINT"] = $"{options.HttpBindHost}:{ports[1]}";
         psi.Environment["ORVIRT__SILOPORT"] = ports[2].ToString(System.Globalization.CultureInfo.InvariantCulture);
         psi.Environment["ORVIRT__GATEWAYPORT"] = ports[3].ToString(System.Globalization.CultureInfo.InvariantCulture);
         psi.Environment["Logging__Console__FormatterName"] = "simple";

@@ -13,6 +13,12 @@ public sealed class SiloProcessOptions
     /// <summary>Extra environment variables for the silo, e.g. <c>ORVIRT__LIMITS__MAXMEMORYBYTES</c>. Applied last, so they override the defaults.</summary>
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>
+    /// The address the HTTP/1.1 endpoint binds, e.g. <c>0.0.0.0</c> to bind all interfaces. Default <c>127.0.0.1</c>.
+    /// The fixture always talks to it through 127.0.0.1 (<see cref="SiloProcess.HttpAddress"/>).
+    /// </summary>
+    public string HttpBindHost { get; init; } = "127.0.0.1";
+
     /// <summary>Path of <c>orvirt-silo.dll</c>. Null (default): <c>$ORVIRT_SILO_DLL</c>, else the Silo project's build output next to this repository's tests.</summary>
     public string? SiloDllPath { get; init; }
 

@@ -18,18 +18,24 @@ public static class VmListCommand
         var all = CommonOptions.AllNamespaces();
         var selector = CommonOptions.Selector();
         var output = CommonOptions.Output();
+        var watch = new Option<bool>("--watch", "-w")
+        {
+            Description = "After listing, keep printing changes (like 'orvirt vm watch') until Ctrl-C.",
+        };
         var command = new Command("list",
             "List VMs in a namespace (default 'default') or all namespaces, optionally filtered by labels.\n" +
             "Columns: [NAMESPACE] NAME STATUS READY NODE CPU MEMORY AGE.\n\n" +
             "Examples:\n" +
             "  orvirt vm list\n" +
             "  orvirt vm list -A -l app=web\n" +
-            "  orvirt vm list -n prod -o json");
+            "  orvirt vm list -n prod -o json\n" +
+            "  orvirt vm list -w");
         command.Aliases.Add("ls");
         command.Options.Add(ns);
         command.Options.Add(all);
         command.Options.Add(selector);
         command.Options.Add(output);
+        command.Options.Add(watch);
         command.Validators.Add(r =>
         {
             if (r.GetResult(all) is { Implicit: false } && r.GetValue(all) && r.GetResult(ns) is { Implicit: false })
@@ -41,6 +47,16 @@ public static class VmListCommand
         {
             var parse = invocation.Parse;
             var allNamespaces = parse.GetValue(all);
+            if (parse.GetValue(watch))
+            {
+                return await VmWatchCommand.RunAsync(invocation, new WatchRequest
+                {
+                    Namespace = allNamespaces ? "" : parse.GetValue(ns)!,
+                    AllNamespaces = allNamespaces,
+                    LabelSelector = parse.GetValue(selector) ?? "",
+                    SendInitial = true,
+                }, parse.GetValue(output), timeout: null).ConfigureAwait(false);
+            }
             var items = await ListAllAsync(invocation, new ListRequest
             {
                 Namespace = allNamespaces ? "" : parse.GetValue(ns)!,

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json.Nodes;
 using Grpc.Core;
 using Orvirt.Api.V1;
+using Orvirt.Client;
 using Orvirt.Client.Output;
 
 namespace Orvirt.Cli.Commands;
@@ -55,16 +56,10 @@ public static class VmWatchCommand
                 r.AddError("-n and -A cannot be used together; give -n NS for one namespace or -A for all");
             }
         });
-        command.SetAction(CliInvocation.Action(server, async invocation =>
+        command.SetAction(CliInvocation.Action(server, invocation =>
         {
             var parse = invocation.Parse;
             var allNamespaces = parse.GetValue(all);
-            var format = parse.GetValue(output);
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(invocation.CancellationToken);
-            if (parse.GetValue(timeout) is { } limit)
-            {
-                stop.CancelAfter(limit);
-            }
             var request = new WatchRequest
             {
                 Namespace = allNamespaces ? "" : parse.GetValue(ns)!,
@@ -72,49 +67,62 @@ public static class VmWatchCommand
                 LabelSelector = parse.GetValue(selector) ?? "",
                 SendInitial = !parse.GetValue(watchOnly),
             };
-            string[] headers = ["EVENT", .. VmTable.Headers(allNamespaces)];
-            int[] widths = [8, .. headers.Skip(1).Select(h => h switch
-            {
-                "NAMESPACE" or "NAME" or "NODE" => 16,
-                "STATUS" => 18,
-                "MEMORY" => 8,
-                _ => h.Length,
-            })];
-            if (format == OutputFormat.Table)
-            {
-                await invocation.Output.WriteLineAsync(TableWriter.FormatRow(headers, widths)).ConfigureAwait(false);
-            }
-            try
-            {
-                using var call = invocation.Connection.VirtualMachines.Watch(request, CliInvocation.Stream(stop.Token));
-                await foreach (var e in call.ResponseStream.ReadAllAsync(stop.Token).ConfigureAwait(false))
-                {
-                    if (format == OutputFormat.Table)
-                    {
-                        string[] cells = [e.Type, .. VmTable.Row(e.Vm ?? new VirtualMachine(), allNamespaces, DateTimeOffset.UtcNow)];
-                        await invocation.Output.WriteLineAsync(TableWriter.FormatRow(cells, widths)).ConfigureAwait(false);
-                    }
-                    else if (format == OutputFormat.Json)
-                    {
-                        StructuredWriter.WriteJsonLine(new JsonObject { ["type"] = e.Type, ["object"] = VirtualMachineResource.ToNode(e.Vm ?? new VirtualMachine()) }, invocation.Output);
-                    }
-                    else
-                    {
-                        await invocation.Output.WriteLineAsync("---").ConfigureAwait(false);
-                        StructuredWriter.WriteYaml(new JsonObject { ["type"] = e.Type, ["object"] = VirtualMachineResource.ToNode(e.Vm ?? new VirtualMachine()) }, invocation.Output);
-                    }
-                    await invocation.Output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
-                }
-            }
-            catch (Exception e) when (stop.IsCancellationRequested
-                && (e is OperationCanceledException || e is RpcException { StatusCode: StatusCode.Cancelled }))
-            {
-                // Ctrl-C or --timeout: a normal end of a watch.
-                return 0;
-            }
-            await invocation.WriteErrorAsync("the server ended the watch; run the command again to resume").ConfigureAwait(false);
-            return Client.ExitCodes.ServerError;
+            return RunAsync(invocation, request, parse.GetValue(output), parse.GetValue(timeout));
         }));
         return command;
+    }
+
+    /// <summary>Streams <paramref name="request"/>'s events until Ctrl-C or <paramref name="timeout"/>; 0 then, 1 when the server ends the watch.</summary>
+    public static async Task<int> RunAsync(CliInvocation invocation, WatchRequest request, OutputFormat format, TimeSpan? timeout)
+    {
+        var allNamespaces = request.AllNamespaces;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(invocation.CancellationToken);
+        if (timeout is { } limit)
+        {
+            stop.CancelAfter(limit);
+        }
+        string[] headers = ["EVENT", .. VmTable.Headers(allNamespaces)];
+        int[] widths = [8, .. headers.Skip(1).Select(h => h switch
+        {
+            "NAMESPACE" or "NAME" or "NODE" => 16,
+            "STATUS" => 18,
+            "MEMORY" => 8,
+            _ => h.Length,
+        })];
+        if (format == OutputFormat.Table)
+        {
+            await invocation.Output.WriteLineAsync(TableWriter.FormatRow(headers, widths)).ConfigureAwait(false);
+        }
+        try
+        {
+            using var call = invocation.Connection.VirtualMachines.Watch(request, CliInvocation.Stream(stop.Token));
+            await foreach (var e in call.ResponseStream.ReadAllAsync(stop.Token).ConfigureAwait(false))
+            {
+                var vm = e.Vm ?? new VirtualMachine();
+                switch (format)
+                {
+                    case OutputFormat.Table:
+                        string[] cells = [e.Type, .. VmTable.Row(vm, allNamespaces, DateTimeOffset.UtcNow)];
+                        await invocation.Output.WriteLineAsync(TableWriter.FormatRow(cells, widths)).ConfigureAwait(false);
+                        break;
+                    case OutputFormat.Json:
+                        StructuredWriter.WriteJsonLine(new JsonObject { ["type"] = e.Type, ["object"] = VirtualMachineResource.ToNode(vm) }, invocation.Output);
+                        break;
+                    default:
+                        await invocation.Output.WriteLineAsync("---").ConfigureAwait(false);
+                        StructuredWriter.WriteYaml(new JsonObject { ["type"] = e.Type, ["object"] = VirtualMachineResource.ToNode(vm) }, invocation.Output);
+                        break;
+                }
+                await invocation.Output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (stop.IsCancellationRequested
+            && (e is OperationCanceledException || e is RpcException { StatusCode: StatusCode.Cancelled }))
+        {
+            // Ctrl-C or the timeout: a normal end of a watch.
+            return ExitCodes.Ok;
+        }
+        await invocation.WriteErrorAsync("the server ended the watch; run the command again to resume").ConfigureAwait(false);
+        return ExitCodes.ServerError;
     }
 }

@@ -9,7 +9,7 @@ public static class CliProcess
     /// <summary>A run that takes longer than this is killed (by its pid) and fails the test.</summary>
     public static readonly TimeSpan RunTimeout = TimeSpan.FromSeconds(90);
 
-    private static readonly string Dll = Path.Combine(AppContext.BaseDirectory, "orvirt.dll");
+    private static readonly Lazy<string> Dll = new(LocateCliDll);
 
     /// <summary>Runs <c>orvirt ARGS</c> against <paramref name="server"/> (via ORVIRT_SERVER) and waits for it.</summary>
     public static async Task<CliResult> RunAsync(Uri? server, IEnumerable<string> args, string? stdin = null, IReadOnlyDictionary<string, string>? environment = null)
@@ -39,10 +39,6 @@ public static class CliProcess
     /// <summary>Starts <c>orvirt ARGS</c> without waiting; the caller reads its output and disposes it (which kills it).</summary>
     public static Process Start(Uri? server, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, bool redirectInput = false)
     {
-        if (!File.Exists(Dll))
-        {
-            throw new FileNotFoundException($"The CLI {Dll} is missing; build tests/Client.Tests (it references Client/Orvirt.Cli).", Dll);
-        }
         var psi = new ProcessStartInfo(DotnetHost())
         {
             RedirectStandardOutput = true,
@@ -52,7 +48,7 @@ public static class CliProcess
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
         };
-        psi.ArgumentList.Add(Dll);
+        psi.ArgumentList.Add(Dll.Value);
         foreach (var a in args)
         {
             psi.ArgumentList.Add(a);
@@ -68,6 +64,32 @@ public static class CliProcess
             psi.Environment[k] = v;
         }
         return Process.Start(psi) ?? throw new InvalidOperationException("could not start " + psi.FileName);
+    }
+
+    /// <summary>
+    /// <c>$ORVIRT_CLI_DLL</c>, else the CLI project's own build output (its deps.json and runtimeconfig match it;
+    /// the copy in this test's output does not, because this project also uses the ASP.NET Core framework).
+    /// </summary>
+    private static string LocateCliDll()
+    {
+        var path = Environment.GetEnvironmentVariable("ORVIRT_CLI_DLL");
+        if (!string.IsNullOrEmpty(path))
+        {
+            return File.Exists(path) ? Path.GetFullPath(path) : throw new FileNotFoundException($"ORVIRT_CLI_DLL names '{path}', which does not exist; build Client/Orvirt.Cli or fix the path.", path);
+        }
+        var sep = Path.DirectorySeparatorChar;
+        var configuration = AppContext.BaseDirectory.Contains($"{sep}Release{sep}", StringComparison.Ordinal) ? "Release" : "Debug";
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var project = Path.Combine(dir.FullName, "Client", "Orvirt.Cli");
+            if (!File.Exists(Path.Combine(project, "Orvirt.Cli.csproj")))
+            {
+                continue;
+            }
+            var dll = Path.Combine(project, "bin", configuration, "net10.0", "orvirt.dll");
+            return File.Exists(dll) ? dll : throw new FileNotFoundException($"{dll} is missing; run 'dotnet build Client/Orvirt.Cli' or set ORVIRT_CLI_DLL.", dll);
+        }
+        throw new FileNotFoundException($"Could not find Client/Orvirt.Cli/Orvirt.Cli.csproj above {AppContext.BaseDirectory}; set ORVIRT_CLI_DLL to the path of orvirt.dll.");
     }
 
     private static string DotnetHost()

@@ -174,7 +174,9 @@ public sealed class CliEndToEndTests(SiloFixture silo)
 
             var invalid = await Run(["apply", "-f", "-"], stdin: manifest.Replace("capacity: 1Gi", "capacity: 0", StringComparison.Ordinal));
             Assert.True(invalid.ExitCode == ExitCodes.Usage, invalid.ToString());
-            Assert.Contains("spec.disks[0]", invalid.Stderr, StringComparison.Ordinal);
+            // The server refuses the first document; the second is still applied (unchanged), like kubectl apply.
+            Assert.Contains("error: virtualmachine/cirros: spec.disks[0]", invalid.Stderr, StringComparison.Ordinal);
+            Assert.Equal("virtualmachine/second unchanged\n", Lf(invalid.Stdout));
         }
         finally
         {
@@ -219,6 +221,27 @@ public sealed class CliEndToEndTests(SiloFixture silo)
     }
 
     [Fact]
+    public async Task AnAlwaysVmRefusesStartAndPauseButRestartsWithANewInstance()
+    {
+        var ns = Unique("always");
+        await Ok("vm", "create", "web", "--cpu", "1", "--memory", "64Mi", "-n", ns);
+        await WaitForStatus(ns, "web", "ErrorUnschedulable");
+        var before = await InstanceId(ns, "web");
+
+        var start = await Run("vm", "start", "web", "-n", ns);
+        Assert.True(start.ExitCode == ExitCodes.Conflict, start.ToString());
+        var pause = await Run("vm", "pause", "web", "-n", ns);
+        Assert.True(pause.ExitCode == ExitCodes.Conflict, pause.ToString());
+        Assert.Contains("error: ", pause.Stderr, StringComparison.Ordinal);
+
+        var restart = await Ok("vm", "restart", "web", "-n", ns);
+        Assert.StartsWith("virtualmachine/web restart requested", restart.Stdout, StringComparison.Ordinal);
+        var after = await InstanceId(ns, "web");
+        Assert.False(string.IsNullOrEmpty(before), "the VM had no instance id before the restart");
+        Assert.NotEqual(before, after);
+    }
+
+    [Fact]
     public async Task WaitTimesOutWithExit5AndSaysWhatTheStatusIs()
     {
         var ns = Unique("wait");
@@ -231,16 +254,24 @@ public sealed class CliEndToEndTests(SiloFixture silo)
         Assert.Contains($"error: timed out after 2s waiting for virtualmachine/stuck in namespace {ns} to be Running; it is ErrorUnschedulable", result.Stderr, StringComparison.Ordinal);
         Assert.Contains("Unschedulable", result.Stderr, StringComparison.Ordinal);
         Assert.Equal("", result.Stdout);
+
+        // A bounded watch ends by itself with exit code 0 after printing what exists.
+        var watch = await Ok("vm", "watch", "-n", ns, "--timeout", "2s");
+        var rows = Rows(watch.Stdout);
+        Assert.Equal("EVENT", rows[0][0]);
+        Assert.Equal(["ADDED", "stuck", "ErrorUnschedulable"], rows[1][..3]);
     }
 
-    [Fact]
-    public async Task WatchPrintsALinePerEvent()
+    [Theory]
+    [InlineData("watch")]
+    [InlineData("list", "-w")]
+    public async Task WatchPrintsALinePerEvent(params string[] command)
     {
         var ns = Unique("watch");
         await Ok("vm", "create", "seen", "--cpu", "1", "--memory", "64Mi", "-n", ns, "--run-strategy", "Manual");
         await WaitForStatus(ns, "seen", "Stopped");
 
-        using var watch = CliProcess.Start(silo.Server, ["vm", "watch", "-n", ns]);
+        using var watch = CliProcess.Start(silo.Server, ["vm", .. command, "-n", ns]);
         var lines = new List<string>();
         try
         {
@@ -282,6 +313,13 @@ public sealed class CliEndToEndTests(SiloFixture silo)
             Assert.Equal("NAME", rows[0][0]);
             Assert.Equal(names, rows.Skip(1).Select(r => r[0]).Order(StringComparer.Ordinal));
         }
+    }
+
+    private async Task<string?> InstanceId(string ns, string name)
+    {
+        var json = await Ok("vm", "get", name, "-n", ns, "-o", "json");
+        using var doc = JsonDocument.Parse(json.Stdout);
+        return doc.RootElement.GetProperty("status").TryGetProperty("instanceId", out var id) ? id.GetString() : null;
     }
 
     private async Task<CliResult> Ok(params string[] args)

@@ -93,6 +93,18 @@ public sealed class AgentControllerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AVmMovedToAnotherNodeIsRemovedFromThisOne()
+    {
+        var d = Desired("mover", 1);
+        _control.Set(d);
+        await _agent.StartAsync(CancellationToken.None);
+        await _control.WaitForReportAsync(o => o.State == DomainState.Running, "Running");
+        Send(d with { Sequence = 2, Node = "node-b", Epoch = 2 });
+        await ProcessPodWait.Until(() => !_agent.Pods.PodExists(d.Id), "the pod of a VM moved to node-b should be removed from node-a");
+        Assert.Equal(DomainState.Absent, _agent.Cache.Get(d.Id).State);
+    }
+
+    [Fact]
     public async Task AnImagePathThatLeavesTheImageFolderIsReportedAsAStartFailureNamingTheFix()
     {
         var d = Desired("bad", 1) with

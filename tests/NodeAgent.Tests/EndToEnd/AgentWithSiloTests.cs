@@ -12,35 +12,23 @@ namespace Orvirt.NodeAgent.Tests.EndToEnd;
 public sealed class AgentWithSiloTests : IAsyncLifetime
 {
     private readonly string _root = Directory.CreateTempSubdirectory("ov-e2e-").FullName;
-    private SiloProcess _silo = null!;
-    private IHost _agent = null!;
+    private SiloProcess? _silo;
+    private IHost? _agent;
 
     public async Task InitializeAsync()
     {
-        _silo = await SiloProcess.StartAsync();
-        var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Agent:Node"] = "e2e-node",
-            ["Agent:PodsDirectory"] = Path.Combine(_root, "pods"),
-            ["Agent:ImagesDirectory"] = Directory.CreateDirectory(Path.Combine(_root, "images")).FullName,
-            ["Agent:Runtime"] = "test",
-            ["Agent:Gateway"] = $"127.0.0.1:{_silo.GatewayPort}",
-            ["Agent:Vcpus"] = "8",
-            ["Agent:MemoryBytes"] = (8L << 30).ToString(System.Globalization.CultureInfo.InvariantCulture),
-        });
-        builder.Services.AddNodeAgent();
-        var options = new AgentOptions();
-        builder.Configuration.GetSection(AgentOptions.Section).Bind(options);
-        builder.UseNodeAgentClient(options);
-        _agent = builder.Build();
         try
         {
+            _silo = await SiloProcess.StartAsync();
+            _agent = BuildAgentHost(_silo.GatewayPort);
             await _agent.StartAsync();
         }
         catch (Exception e)
         {
-            throw new InvalidOperationException($"the agent host did not start against gateway {_silo.GatewayPort} (silo exited: {_silo.HasExited}); silo output:\n{_silo.Output}", e);
+            // xunit does not call DisposeAsync when InitializeAsync fails: clean up here.
+            var output = _silo?.Output ?? "(silo did not start)";
+            await DisposeAsync();
+            throw new InvalidOperationException($"the silo or the agent host did not start; silo output:\n{output}", e);
         }
     }
 
@@ -48,20 +36,49 @@ public sealed class AgentWithSiloTests : IAsyncLifetime
     {
         try
         {
-            await _agent.StopAsync(TimeSpan.FromSeconds(10));
-            _agent.Dispose();
+            if (_agent is not null)
+            {
+                await _agent.StopAsync(TimeSpan.FromSeconds(10));
+                _agent.Dispose();
+            }
         }
         finally
         {
-            await _silo.DisposeAsync();
-            Directory.Delete(_root, recursive: true);
+            if (_silo is not null)
+            {
+                await _silo.DisposeAsync();
+            }
+            if (Directory.Exists(_root))
+            {
+                Directory.Delete(_root, recursive: true);
+            }
         }
+    }
+
+    private IHost BuildAgentHost(int gatewayPort)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Agent:Node"] = "e2e-node",
+            ["Agent:PodsDirectory"] = Path.Combine(_root, "pods"),
+            ["Agent:ImagesDirectory"] = Directory.CreateDirectory(Path.Combine(_root, "images")).FullName,
+            ["Agent:Runtime"] = "test",
+            ["Agent:Gateway"] = $"127.0.0.1:{gatewayPort}",
+            ["Agent:Vcpus"] = "8",
+            ["Agent:MemoryBytes"] = (8L << 30).ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+        var options = new AgentOptions();
+        builder.Configuration.GetSection(AgentOptions.Section).Bind(options);
+        builder.UseNodeAgentClient(options);
+        builder.Services.AddNodeAgent();
+        return builder.Build();
     }
 
     [Fact]
     public async Task AVmCreatedThroughItsGrainRunsStopsAndIsDeletedByTheAgent()
     {
-        var client = _agent.Services.GetRequiredService<IClusterClient>();
+        var client = _agent!.Services.GetRequiredService<IClusterClient>();
         await Eventually(async () => (await client.GetGrain<INodeGrain>("e2e-node").GetInfoAsync()).Ready, "node e2e-node Ready");
 
         var vm = client.GetGrain<IVirtualMachineGrain>("default/e2e-vm");
@@ -108,7 +125,7 @@ public sealed class AgentWithSiloTests : IAsyncLifetime
             }
             await Task.Delay(50);
         }
-        var vm = await _agent.Services.GetRequiredService<IClusterClient>().GetGrain<IVirtualMachineGrain>("default/e2e-vm").GetStateAsync();
-        throw new Xunit.Sdk.XunitException($"{what} not reached within {seconds} s; VM view: {vm}; last error: {last?.Message}\nsilo output tail:\n{string.Join('\n', _silo.Output.Split('\n').TakeLast(30))}");
+        var vm = await _agent!.Services.GetRequiredService<IClusterClient>().GetGrain<IVirtualMachineGrain>("default/e2e-vm").GetStateAsync();
+        throw new Xunit.Sdk.XunitException($"{what} not reached within {seconds} s; VM view: {vm}; last error: {last?.Message}\nsilo output tail:\n{string.Join('\n', _silo!.Output.Split('\n').TakeLast(30))}");
     }
 }
