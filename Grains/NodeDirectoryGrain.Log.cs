@@ -10,4 +10,7 @@ public sealed partial class NodeDirectoryGrain
 
     [LoggerMessage(EventId = 1201, Level = LogLevel.Warning, Message = "Retrying the scheduling of waiting VM {Namespace}/{Name} failed")]
     private partial void LogRetryFailed(string @namespace, string name, Exception exception);
+
+    [LoggerMessage(EventId = 1202, Level = LogLevel.Warning, Message = "Checking on silent node {Node} failed")]
+    private partial void LogWatchFailed(string node, Exception exception);
 }

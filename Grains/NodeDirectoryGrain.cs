@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 using Orvirt.Interfaces;
 
@@ -8,7 +9,9 @@ namespace Orvirt.Grains;
 /// <summary>
 /// All nodes and the VMs waiting for one; the scheduler. Reentrant so that node grains can upsert while a
 /// reservation is under way (the reservation itself is atomic on the node grain); writes go through a
-/// <see cref="CoalescingStateWriter"/>.
+/// <see cref="CoalescingStateWriter"/>. A watchdog timer activates the grain of every node whose last heartbeat is
+/// older than the heartbeat timeout, so that a node whose agent died is still found NotReady and fenced after its
+/// grain's activation was lost (a silo crash or restart).
 /// </summary>
 [Reentrant]
 public sealed partial class NodeDirectoryGrain : Grain, INodeDirectoryGrain
@@ -16,19 +19,38 @@ public sealed partial class NodeDirectoryGrain : Grain, INodeDirectoryGrain
     private readonly IPersistentState<NodeDirectoryState> _state;
     private readonly ILogger<NodeDirectoryGrain> _logger;
     private readonly CoalescingStateWriter _writer;
+    private readonly VmControllerOptions _options;
+    private readonly TimeProvider _time;
     private IGrainTimer? _wakeTimer;
 
     /// <summary>Creates the grain with its persisted state.</summary>
     public NodeDirectoryGrain(
         [PersistentState("directory", OrvirtNames.GrainStorage)] IPersistentState<NodeDirectoryState> state,
+        IOptions<VmControllerOptions> options,
+        TimeProvider time,
         ILogger<NodeDirectoryGrain> logger)
     {
         _state = state;
+        _options = options.Value;
+        _time = time;
         _logger = logger;
         _writer = new CoalescingStateWriter(() => _state.WriteStateAsync());
     }
 
     private NodeDirectoryState S => _state.State;
+
+    /// <inheritdoc />
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        this.RegisterGrainTimer(WatchSilentNodesAsync, new GrainTimerCreationOptions
+        {
+            DueTime = _options.NodeHeartbeatTimeout,
+            Period = _options.NodeHeartbeatTimeout,
+            Interleave = true,
+            KeepAlive = false,
+        });
+        return Task.CompletedTask;
+    }
 
     /// <inheritdoc />
     public async Task UpsertAsync(NodeInfo node)
@@ -53,7 +75,7 @@ public sealed partial class NodeDirectoryGrain : Grain, INodeDirectoryGrain
     public async Task<ScheduleResult> ScheduleAsync(VmId vm, NodeResources need, ImmutableDictionary<string, string> nodeSelector)
     {
         var all = S.Nodes.Values.Where(n => n.Registered).ToList();
-        var ready = all.Where(n => n.Ready).ToList();
+        var ready = all.Where(n => n.Ready && !n.Fenced).ToList();
         var matching = ready.Where(n => nodeSelector.All(kv => n.Labels.TryGetValue(kv.Key, out var v) && v == kv.Value)).ToList();
         var fitting = matching.Where(n => n.Free.Fits(need))
             .OrderByDescending(n => FreeShareAfter(n, need))
@@ -129,6 +151,31 @@ public sealed partial class NodeDirectoryGrain : Grain, INodeDirectoryGrain
             Interleave = true,
             KeepAlive = true,
         });
+    }
+
+    /// <summary>
+    /// Touches the grain of every registered node that has not heartbeated for the heartbeat timeout. An active node
+    /// grain checks its own heartbeats; this only brings back one whose activation was lost with its silo.
+    /// </summary>
+    private async Task WatchSilentNodesAsync(CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var silent = S.Nodes.Values
+            .Where(n => n.Registered && (n.LastHeartbeat is not { } last || now - last > _options.NodeHeartbeatTimeout))
+            .Select(n => n.Name)
+            .ToList();
+        foreach (var name in silent)
+        {
+            try
+            {
+                await GrainFactory.GetGrain<INodeGrain>(name).GetInfoAsync().WaitAsync(cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The next tick tries again.
+                LogWatchFailed(name, ex);
+            }
+        }
     }
 
     private async Task RetryWaitingAsync(CancellationToken cancellationToken)

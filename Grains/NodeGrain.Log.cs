@@ -16,4 +16,16 @@ public sealed partial class NodeGrain
 
     [LoggerMessage(EventId = 1103, Level = LogLevel.Information, Message = "Node {Node} released VM {Namespace}/{Name}")]
     private partial void LogReleased(string node, string @namespace, string name);
+
+    [LoggerMessage(EventId = 1104, Level = LogLevel.Warning, Message = "Node {Node} fenced at epoch {Epoch} after {SinceHeartbeat} without a heartbeat; {Released} VM reservations released, their VMs fail over")]
+    private partial void LogFenced(string node, long epoch, TimeSpan sinceHeartbeat, int released);
+
+    [LoggerMessage(EventId = 1105, Level = LogLevel.Warning, Message = "Node {Node} could not tell VM {Namespace}/{Name} that the node was lost; retrying")]
+    private partial void LogNodeLostFailed(string node, string @namespace, string name, Exception exception);
+
+    [LoggerMessage(EventId = 1106, Level = LogLevel.Information, Message = "Node {Node} cleanup confirmed at fence epoch {Epoch}, but {Pending} VMs are still being failed over; it stays fenced")]
+    private partial void LogConfirmDeferred(string node, long epoch, int pending);
+
+    [LoggerMessage(EventId = 1107, Level = LogLevel.Warning, Message = "Node {Node} unfenced: agent {AgentInstanceId} confirmed cleanup; Ready at epoch {Epoch}")]
+    private partial void LogUnfenced(string node, string agentInstanceId, long epoch);
 }

@@ -8,7 +8,16 @@ namespace Orvirt.Grains;
 /// <summary>
 /// One node, keyed by its name: the agent's registration and heartbeats, Ready/NotReady from missed heartbeats,
 /// and the capacity reservations of the VMs assigned to it. Every change is upserted into the node directory.
+/// A node NotReady for longer than <see cref="VmControllerOptions.FenceGracePeriod"/> is fenced: its epoch rises,
+/// its reservations are released and each of its VMs gets <see cref="IVirtualMachineGrain.NodeLostAsync"/>. It stays
+/// fenced (not Ready, refusing reservations) until its agent confirms that it destroyed what is no longer assigned
+/// to it (<see cref="ConfirmFencedCleanupAsync"/>).
 /// </summary>
+/// <remarks>
+/// The grain never waits on a VM grain in a turn that changes state: VM grains call it (release, reserve through the
+/// directory), so the VMs of a fenced node are told from an interleaving timer that only makes calls, and what it
+/// delivered is forgotten from the persisted state by the next heartbeat check.
+/// </remarks>
 public sealed partial class NodeGrain(
     [PersistentState("node", OrvirtNames.GrainStorage)] IPersistentState<NodeState> state,
     IOptions<VmControllerOptions> options,
@@ -16,7 +25,18 @@ public sealed partial class NodeGrain(
     ILogger<NodeGrain> logger) : Grain, INodeGrain
 {
     private readonly VmControllerOptions _options = options.Value;
+    /// <summary><see cref="NodeInfo.Reason"/> of a node whose agent heartbeats.</summary>
+    public const string ReasonAgentReady = "AgentReady";
+    /// <summary><see cref="NodeInfo.Reason"/> of a node that missed heartbeats and is not fenced yet.</summary>
+    public const string ReasonHeartbeatMissed = "HeartbeatMissed";
+    /// <summary><see cref="NodeInfo.Reason"/> of a fenced node, and the reason its VMs are told.</summary>
+    public const string ReasonFenced = "Fenced";
+    private const int NodeLostParallelism = 32;
+    private readonly HashSet<(string Key, long Epoch)> _nodeLostDelivered = [];
     private IGrainTimer? _heartbeatCheck;
+    private IGrainTimer? _nodeLostNotifier;
+    private bool _notifying;
+    private DateTimeOffset _activatedAt;
 
     private NodeState S => state.State;
 
@@ -25,9 +45,15 @@ public sealed partial class NodeGrain(
     /// <inheritdoc />
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        // Heartbeats are not persisted one by one: a new activation gives the agent a whole timeout from now.
+        _activatedAt = time.GetUtcNow();
         if (S.Registration is not null)
         {
             StartHeartbeatCheck();
+        }
+        if (S.PendingNodeLost.Count > 0)
+        {
+            StartNodeLostNotifier();
         }
         return Task.CompletedTask;
     }
@@ -52,16 +78,15 @@ public sealed partial class NodeGrain(
         {
             S.Epoch = 1;
         }
-        else if (S.Fenced)
-        {
-            // A fenced node comes back under a new epoch; its agent destroys what is no longer assigned to it.
-            S.Epoch++;
-            S.Fenced = false;
-        }
         S.Registration = registration;
         S.LastHeartbeat = time.GetUtcNow();
-        S.Ready = true;
-        S.Reason = "AgentReady";
+        if (!S.Fenced)
+        {
+            // A fenced node stays fenced across a new agent process: only the cleanup confirmation unfences it.
+            S.Ready = true;
+            S.Reason = ReasonAgentReady;
+            S.NotReadySince = null;
+        }
         LogRegistered(Name, registration.AgentInstanceId, S.Epoch, restarted, S.Assignments.Count);
         await state.WriteStateAsync();
         StartHeartbeatCheck();
@@ -85,10 +110,61 @@ public sealed partial class NodeGrain(
         if (!S.Ready && !S.Fenced)
         {
             S.Ready = true;
-            S.Reason = "AgentReady";
+            S.Reason = ReasonAgentReady;
+            S.NotReadySince = null;
             LogReadinessChanged(Name, true, S.Reason);
             await state.WriteStateAsync();
         }
+        var info = Info();
+        await Directory.UpsertAsync(info);
+        return info;
+    }
+
+    /// <inheritdoc />
+    public async Task<NodeInfo> ConfirmFencedCleanupAsync(string agentInstanceId, long epoch)
+    {
+        if (S.Registration is null)
+        {
+            throw new InvalidOperationException($"node '{Name}' is not registered; call RegisterAsync first");
+        }
+        if (S.Registration.AgentInstanceId != agentInstanceId)
+        {
+            throw new InvalidOperationException($"agent instance '{agentInstanceId}' is not the one registered for node '{Name}' ('{S.Registration.AgentInstanceId}'); register again");
+        }
+        if (!S.Fenced)
+        {
+            if (epoch > S.Epoch)
+            {
+                throw new ArgumentException($"epoch {epoch} is newer than node '{Name}''s epoch {S.Epoch}; pass the Epoch of the NodeInfo that said Fenced", nameof(epoch));
+            }
+            return Info();
+        }
+        if (epoch != S.Epoch)
+        {
+            throw new ArgumentException($"epoch {epoch} is not the epoch node '{Name}' was fenced at ({S.Epoch}); fetch GetAssignmentsAsync again, destroy what it does not list, and confirm with the Epoch of the latest NodeInfo", nameof(epoch));
+        }
+        var changed = ForgetDeliveredNodeLost();
+        if (S.PendingNodeLost.Count > 0)
+        {
+            // Its VMs are still being failed over; a VM not yet told could still send this node its old run.
+            LogConfirmDeferred(Name, epoch, S.PendingNodeLost.Count);
+            StartNodeLostNotifier();
+            if (changed)
+            {
+                await state.WriteStateAsync();
+            }
+            return Info();
+        }
+        S.Fenced = false;
+        // New assignments carry an epoch above the fence's, so that nothing sent for the fenced epoch matches them.
+        S.Epoch++;
+        S.Ready = true;
+        S.Reason = ReasonAgentReady;
+        S.NotReadySince = null;
+        S.FencedAt = null;
+        S.LastHeartbeat = time.GetUtcNow();
+        await state.WriteStateAsync();
+        LogUnfenced(Name, agentInstanceId, S.Epoch);
         var info = Info();
         await Directory.UpsertAsync(info);
         return info;
@@ -100,6 +176,11 @@ public sealed partial class NodeGrain(
     /// <inheritdoc />
     public async Task<ImmutableArray<VmDesired>> GetAssignmentsAsync()
     {
+        if (S.Fenced)
+        {
+            // Nothing is assigned to a fenced node: its agent destroys everything it has.
+            return [];
+        }
         var keys = S.Assignments.Keys.Order(StringComparer.Ordinal).ToList();
         var desired = await Task.WhenAll(keys.Select(key => GrainFactory.GetGrain<IVirtualMachineGrain>(key).GetDesiredAsync()));
         return [.. desired.Where(d => d is not null && d.Node == Name).Select(d => d!)];
@@ -144,6 +225,10 @@ public sealed partial class NodeGrain(
         if (S.Registration is not { } registration)
         {
             return $"node {Name} is not registered";
+        }
+        if (S.Fenced)
+        {
+            return $"node {Name} is fenced until its agent confirms that it removed the VMs moved away";
         }
         if (!S.Ready)
         {
@@ -192,7 +277,8 @@ public sealed partial class NodeGrain(
         {
             return;
         }
-        var period = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(50).Ticks, _options.NodeHeartbeatTimeout.Ticks / 3));
+        var shortest = Math.Min(_options.NodeHeartbeatTimeout.Ticks, _options.FenceGracePeriod.Ticks);
+        var period = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(50).Ticks, shortest / 3));
         _heartbeatCheck = this.RegisterGrainTimer(CheckHeartbeatAsync, new GrainTimerCreationOptions
         {
             DueTime = period,
@@ -204,23 +290,135 @@ public sealed partial class NodeGrain(
 
     private async Task CheckHeartbeatAsync(CancellationToken cancellationToken)
     {
-        if (!S.Ready || S.LastHeartbeat is not { } last || time.GetUtcNow() - last <= _options.NodeHeartbeatTimeout)
+        var now = time.GetUtcNow();
+        var changed = ForgetDeliveredNodeLost();
+        var wentNotReady = false;
+        if (S.Ready && S.LastHeartbeat is { } last && now - Later(last, _activatedAt) > _options.NodeHeartbeatTimeout)
         {
+            S.Ready = false;
+            S.Reason = ReasonHeartbeatMissed;
+            S.NotReadySince = now;
+            LogReadinessChanged(Name, false, S.Reason);
+            changed = wentNotReady = true;
+        }
+        // NotReady for missed heartbeats for the whole grace period: the agent is gone or cut off.
+        var mustFence = !S.Ready && !S.Fenced && S.Registration is not null && S.Reason == ReasonHeartbeatMissed
+            && S.NotReadySince is { } since && now - since >= _options.FenceGracePeriod;
+        if (mustFence)
+        {
+            await FenceAsync(now);
             return;
         }
-        S.Ready = false;
-        S.Reason = "HeartbeatMissed";
-        LogReadinessChanged(Name, false, S.Reason);
-        await state.WriteStateAsync();
-        await Directory.UpsertAsync(Info());
-        await FenceAfterGracePeriodAsync();
+        if (changed)
+        {
+            await state.WriteStateAsync();
+        }
+        if (wentNotReady)
+        {
+            await Directory.UpsertAsync(Info());
+        }
     }
 
     /// <summary>
-    /// Hook for fencing (a later issue): after a grace period a NotReady node is fenced (<see cref="NodeState.Fenced"/>,
-    /// epoch bumped on return) and each assigned VM gets <see cref="IVirtualMachineGrain.NodeLostAsync"/>. Not built yet.
+    /// Fences the node: a new epoch, no reservations, not Ready until its agent confirms cleanup. The VMs it held are
+    /// told by the notifier, after this turn, so that their calls back into this grain cannot deadlock with it.
     /// </summary>
-    private static Task FenceAfterGracePeriodAsync() => Task.CompletedTask;
+    private async Task FenceAsync(DateTimeOffset now)
+    {
+        S.Epoch++;
+        S.Fenced = true;
+        S.Ready = false;
+        S.Reason = ReasonFenced;
+        S.FencedAt = now;
+        foreach (var key in S.Assignments.Keys)
+        {
+            S.PendingNodeLost[key] = S.Epoch;
+        }
+        var released = S.Assignments.Count;
+        S.Assignments.Clear();
+        await state.WriteStateAsync();
+        LogFenced(Name, S.Epoch, now - (S.LastHeartbeat ?? now), released);
+        await Directory.UpsertAsync(Info());
+        StartNodeLostNotifier();
+    }
+
+    private void StartNodeLostNotifier()
+    {
+        if (_nodeLostNotifier is not null)
+        {
+            return;
+        }
+        var period = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(100).Ticks, Math.Min(TimeSpan.FromSeconds(5).Ticks, _options.NodeHeartbeatTimeout.Ticks / 3)));
+        // Interleaves: the VMs it calls call back (ReleaseAsync) while it waits for them. It only makes calls; what it
+        // delivered is written by the heartbeat check, a non-interleaving turn.
+        _nodeLostNotifier = this.RegisterGrainTimer(NotifyNodeLostAsync, new GrainTimerCreationOptions
+        {
+            DueTime = TimeSpan.Zero,
+            Period = period,
+            Interleave = true,
+            KeepAlive = true,
+        });
+    }
+
+    private async Task NotifyNodeLostAsync(CancellationToken cancellationToken)
+    {
+        if (_notifying)
+        {
+            return;
+        }
+        _notifying = true;
+        try
+        {
+            var due = S.PendingNodeLost.Where(kv => !_nodeLostDelivered.Contains((kv.Key, kv.Value)))
+                .OrderBy(kv => kv.Key, StringComparer.Ordinal).ToList();
+            foreach (var chunk in due.Chunk(NodeLostParallelism))
+            {
+                await Task.WhenAll(chunk.Select(kv => TellNodeLostAsync(kv.Key, kv.Value)));
+            }
+            if (S.PendingNodeLost.All(kv => _nodeLostDelivered.Contains((kv.Key, kv.Value))))
+            {
+                _nodeLostNotifier?.Dispose();
+                _nodeLostNotifier = null;
+            }
+        }
+        finally
+        {
+            _notifying = false;
+        }
+    }
+
+    private async Task TellNodeLostAsync(string key, long epoch)
+    {
+        var id = VmId.Parse(key);
+        try
+        {
+            await GrainFactory.GetGrain<IVirtualMachineGrain>(key).NodeLostAsync(Name, epoch, ReasonFenced);
+            _nodeLostDelivered.Add((key, epoch));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // One VM that cannot be reached must not keep the others on a lost node; it is told on the next tick.
+            LogNodeLostFailed(Name, id.Namespace, id.Name, ex);
+        }
+    }
+
+    /// <summary>Drops the notifications already delivered from the persisted state; true when something was dropped.</summary>
+    private bool ForgetDeliveredNodeLost()
+    {
+        var dropped = false;
+        foreach (var (key, epoch) in _nodeLostDelivered)
+        {
+            if (S.PendingNodeLost.TryGetValue(key, out var pending) && pending == epoch)
+            {
+                S.PendingNodeLost.Remove(key);
+                dropped = true;
+            }
+        }
+        _nodeLostDelivered.Clear();
+        return dropped;
+    }
+
+    private static DateTimeOffset Later(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 
     private INodeDirectoryGrain Directory => GrainFactory.GetGrain<INodeDirectoryGrain>(GrainKeys.NodeDirectory);
 }

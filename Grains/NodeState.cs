@@ -8,7 +8,7 @@ public sealed class NodeState
 {
     /// <summary>The agent's last registration; null before the first.</summary>
     [Id(0)] public NodeRegistration? Registration { get; set; }
-    /// <summary>Rises when the node is fenced and comes back; stamps reservations.</summary>
+    /// <summary>Starts at 1; rises when the node is fenced and again when its agent confirms cleanup; stamps reservations.</summary>
     [Id(1)] public long Epoch { get; set; }
     /// <summary>VM key (<c>namespace/name</c>) to the resources reserved for it.</summary>
     [Id(2)] public Dictionary<string, NodeResources> Assignments { get; set; } = [];
@@ -16,5 +16,12 @@ public sealed class NodeState
     [Id(4)] public bool Ready { get; set; }
     /// <summary>Why the node is or is not Ready.</summary>
     [Id(5)] public string Reason { get; set; } = "NeverRegistered";
+    /// <summary>Set when the node was fenced; cleared once its agent confirmed it destroyed what is no longer assigned to it.</summary>
     [Id(6)] public bool Fenced { get; set; }
+    /// <summary>When the node went NotReady for missed heartbeats; the fence grace period counts from here.</summary>
+    [Id(7)] public DateTimeOffset? NotReadySince { get; set; }
+    /// <summary>VM key (<c>namespace/name</c>) to the fence epoch: VMs that still have to be told that the node was lost.</summary>
+    [Id(8)] public Dictionary<string, long> PendingNodeLost { get; set; } = [];
+    /// <summary>When the node was last fenced.</summary>
+    [Id(9)] public DateTimeOffset? FencedAt { get; set; }
 }

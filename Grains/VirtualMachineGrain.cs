@@ -19,6 +19,8 @@ public sealed partial class VirtualMachineGrain(
     TimeProvider time,
     ILogger<VirtualMachineGrain> logger) : Grain, IVirtualMachineGrain
 {
+    /// <summary>The Failure condition's reason when the VM's node was fenced.</summary>
+    public const string ReasonNodeUnresponsive = "NodeUnresponsive";
     private const int MaxDecisionSteps = 8;
     private readonly VmControllerOptions _options = options.Value;
     private VmId _id;
@@ -150,7 +152,7 @@ public sealed partial class VirtualMachineGrain(
         {
             return refusal;
         }
-        var outcome = VmRequestRules.Restart(S.Spec.RunStrategy, RunActive, StartPending, StopPending);
+        var outcome = VmRequestRules.Restart(S.Spec.RunStrategy, RunActive, StartPending, StopPending, RunNotUpYet());
         return await ApplyRequestAsync(outcome, "restart", stop: null);
     }
 
@@ -204,7 +206,9 @@ public sealed partial class VirtualMachineGrain(
         if (RejectReason(observed) is { } reason)
         {
             LogReportIgnored(_id.Namespace, _id.Name, reason);
-            return new ReportAck { Accepted = false, Reason = reason, Desired = Desired() };
+            // A node the VM is not assigned to (any more) gets nothing to make true: it destroys what it has.
+            var assignedThere = S.Node is not null && S.Node == observed.Node;
+            return new ReportAck { Accepted = false, Reason = reason, Desired = assignedThere ? Desired() : null };
         }
         var now = Now;
         S.LastObserved = observed;
@@ -268,19 +272,29 @@ public sealed partial class VirtualMachineGrain(
     {
         if (!S.Exists || S.Node != node || epoch < S.Epoch)
         {
+            // Not (or no longer) on that node, or placed there again after the loss: nothing to do.
             return;
         }
         LogNodeLost(_id.Namespace, _id.Name, node, reason);
+        // The old node's agent, should it come back, removes what it still has of this run.
+        _leftBehind = (node, Desired()! with { Power = DesiredPower.Absent });
         await NodeGrain(node).ReleaseAsync(_id);
         S.Node = null;
         S.Epoch = 0;
         S.Status = S.Status with { DomainState = DomainState.Absent };
-        if (RunActive)
+        if (RunActive && S.DeletionRequestedAt is null)
         {
             var message = $"node {node} stopped responding ({reason})";
-            if (S.Spec.RunStrategy is RunStrategy.Always or RunStrategy.RerunOnFailure)
+            if (S.Power is DesiredPower.Stopped or DesiredPower.Absent)
             {
-                SetCondition(ConditionTypes.Failure, ConditionStatus.True, "NodeUnresponsive", message + "; restarting the VM on another node");
+                // The run was being stopped anyway: it ended.
+                SetPhase(VmPhase.Succeeded);
+                S.Requests.RemoveAll(r => r.Action == StateChangeAction.Stop);
+                S.PauseRequested = false;
+            }
+            else if (S.Spec.RunStrategy is RunStrategy.Always or RunStrategy.RerunOnFailure)
+            {
+                SetCondition(ConditionTypes.Failure, ConditionStatus.True, ReasonNodeUnresponsive, message + "; restarting the VM on another node");
                 BeginRun();
             }
             else
@@ -288,7 +302,9 @@ public sealed partial class VirtualMachineGrain(
                 SetPhase(VmPhase.Failed);
                 S.Power = DesiredPower.Stopped;
                 S.Requests.Clear();
-                SetCondition(ConditionTypes.Failure, ConditionStatus.True, "NodeUnresponsive", message + "; start the VM again to run it elsewhere");
+                S.PauseRequested = false;
+                S.RunningSince = null;
+                SetCondition(ConditionTypes.Failure, ConditionStatus.True, ReasonNodeUnresponsive, message + "; start the VM again to run it elsewhere");
             }
         }
         await ReconcileAsync(desiredChanged: true, changed: true);
@@ -609,6 +625,12 @@ public sealed partial class VirtualMachineGrain(
         }
         await Directory.StopWaitingAsync(_id);
         await Index.RemoveAsync(_id);
+        if (_leftBehind is { } left)
+        {
+            // Deleted while its node was lost: that node's agent removes the run should it come back.
+            _leftBehind = null;
+            await NodeStream(left.Node).OnNextAsync(left.Desired with { Sequence = S.Sequence + 1 });
+        }
         _backoffTimer?.Dispose();
         _backoffTimer = null;
         await state.ClearStateAsync();
@@ -727,6 +749,10 @@ public sealed partial class VirtualMachineGrain(
         }
         return null;
     }
+
+    /// <summary>The current run has not been reported running yet and already has the current spec: a restart would change nothing.</summary>
+    private bool RunNotUpYet() =>
+        RunActive && S.Status.Phase is VmPhase.Pending or VmPhase.Scheduled && S.RunSpec is { } runSpec && runSpec.SameHardwareAs(S.Spec);
 
     private VmResult? Unchangeable()
     {

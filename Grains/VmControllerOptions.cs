@@ -21,6 +21,13 @@ public sealed class VmControllerOptions
     /// <summary>A node without a heartbeat for this long becomes NotReady. Default 15 s.</summary>
     public TimeSpan NodeHeartbeatTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// How long a node stays NotReady before it is fenced: its epoch rises, its reservations are released and its VMs
+    /// fail over (Always, RerunOnFailure) or are marked failed with <c>NodeUnresponsive</c> (Manual, Once). Long enough
+    /// for a short network hiccup, short enough that VMs do not stay down for long. Default 30 s.
+    /// </summary>
+    public TimeSpan FenceGracePeriod { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How many phase transitions a VM's status keeps. Default 10.</summary>
     public int MaxPhaseTransitions { get; set; } = 10;
 }

@@ -26,6 +26,10 @@ public sealed class VmControllerOptionsValidator : IValidateOptions<VmController
         {
             failures.Add($"{section}:NodeHeartbeatTimeout is {options.NodeHeartbeatTimeout}; set at least 100 ms (default '00:00:15') and keep the agent's heartbeat period well below it.");
         }
+        if (options.FenceGracePeriod < TimeSpan.FromMilliseconds(100))
+        {
+            failures.Add($"{section}:FenceGracePeriod is {options.FenceGracePeriod}; set at least 100 ms (default '00:00:30') so that a node that misses one heartbeat check is not fenced at once.");
+        }
         if (options.MaxPhaseTransitions is < 1 or > 1000)
         {
             failures.Add($"{section}:MaxPhaseTransitions is {options.MaxPhaseTransitions}; use 1 to 1000 (default 10).");

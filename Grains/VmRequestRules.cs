@@ -73,7 +73,11 @@ public static class VmRequestRules
     /// <param name="runActive">A run exists that has not ended.</param>
     /// <param name="startPending">A start request is already pending.</param>
     /// <param name="stopPending">A stop request for the current run is already pending.</param>
-    public static VmRequestOutcome Restart(RunStrategy strategy, bool runActive, bool startPending, bool stopPending)
+    /// <param name="runNotUpYet">
+    /// The current run has not come up yet and already has the current spec (e.g. it was begun by the previous restart):
+    /// restarting it again would change nothing, so repeated restarts do not pile up new runs.
+    /// </param>
+    public static VmRequestOutcome Restart(RunStrategy strategy, bool runActive, bool startPending, bool stopPending, bool runNotUpYet = false)
     {
         if (strategy is RunStrategy.Halted or RunStrategy.Once)
         {
@@ -83,7 +87,7 @@ public static class VmRequestRules
         {
             return VmRequestOutcome.Refuse(NotRunning);
         }
-        if (startPending && stopPending)
+        if ((startPending && stopPending) || (runNotUpYet && !stopPending))
         {
             return VmRequestOutcome.NoChange;
         }

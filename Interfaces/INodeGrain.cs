@@ -29,6 +29,16 @@ public interface INodeGrain : IGrainWithStringKey
     /// <summary>Gives back what a VM held and forgets the assignment.</summary>
     [Alias("Release")]
     Task ReleaseAsync(VmId vm);
+
+    /// <summary>
+    /// Called by the agent of a fenced node (<see cref="NodeInfo.Fenced"/> true in the answer to register or heartbeat)
+    /// once it has destroyed every domain and pod that <see cref="GetAssignmentsAsync"/> no longer lists, passing the
+    /// <see cref="NodeInfo.Epoch"/> it was fenced at. Unfences the node, raises its epoch and makes it Ready. The answer
+    /// still has <see cref="NodeInfo.Fenced"/> true while the node's VMs are being failed over: call again after the
+    /// next heartbeat. Idempotent: on a node that is not fenced it only returns the node.
+    /// </summary>
+    [Alias("ConfirmFencedCleanup")]
+    Task<NodeInfo> ConfirmFencedCleanupAsync(string agentInstanceId, long epoch);
 }
 
 /// <summary>All nodes known to the cluster, and the VMs waiting for a node. Single key <c>cluster</c>.</summary>

@@ -65,6 +65,14 @@ public interface IVirtualMachineGrain : IGrainWithStringKey
     /// <summary>Desired and actual side by side, for the dashboard's grain-state view.</summary>
     [Alias("GetState")]
     Task<VirtualMachineView> GetStateAsync();
+
+    /// <summary>
+    /// The same as <see cref="GetStateAsync"/>. The Orleans dashboard's grain-state view (Grain Details) calls only a
+    /// parameterless method named exactly <c>GetState</c> (or one returning the grain's persisted state type), so this
+    /// name makes it show a VM's desired and actual state. Implemented here, so grains need not implement it.
+    /// </summary>
+    [Alias("GetStateForDashboard")]
+    Task<VirtualMachineView> GetState() => GetStateAsync();
 }
 
 /// <summary>Desired and actual state side by side, as the dashboard shows a VM grain.</summary>

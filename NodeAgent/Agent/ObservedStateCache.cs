@@ -8,19 +8,15 @@ public sealed class ObservedStateCache
 {
     private readonly ConcurrentDictionary<VmId, ObservedDomain> _entries = new();
 
-    /// <summary>Raised after an entry changed (on the thread that changed it).</summary>
-    public event Action<VmId>? Changed;
-
     /// <summary>The VMs with an entry.</summary>
     public IReadOnlyCollection<VmId> Keys => [.. _entries.Keys];
 
     /// <summary>The entry for <paramref name="id"/>, or <see cref="ObservedDomain.Absent"/>.</summary>
     public ObservedDomain Get(VmId id) => _entries.TryGetValue(id, out var o) ? o : ObservedDomain.Absent;
 
-    /// <summary>Replaces the entry and raises <see cref="Changed"/> when it differs.</summary>
+    /// <summary>Replaces the entry; an <see cref="DomainState.Absent"/> observation removes it.</summary>
     public void Set(VmId id, ObservedDomain observed)
     {
-        var previous = Get(id);
         if (observed.State == DomainState.Absent)
         {
             _entries.TryRemove(id, out _);
@@ -28,10 +24,6 @@ public sealed class ObservedStateCache
         else
         {
             _entries[id] = observed;
-        }
-        if (previous != observed)
-        {
-            Changed?.Invoke(id);
         }
     }
 

@@ -60,6 +60,7 @@ public sealed partial class VmReconciler
     /// <summary>Syncs one VM. Throws after reporting when the action failed transiently, so that the work queue retries it.</summary>
     public async Task SyncAsync(VmId id, CancellationToken ct)
     {
+        using var scope = _logger.BeginScope(new Dictionary<string, object> { ["Namespace"] = id.Namespace, ["Name"] = id.Name });
         var desired = _desired.Get(id);
         if (desired is null)
         {

@@ -44,6 +44,9 @@ internal static partial class KubernetesSyncLog
     [LoggerMessage(EventId = 4015, Level = LogLevel.Information, Message = "VM {Namespace}/{Name}: created a CR for a VM made through the API")]
     public static partial void Mirrored(ILogger logger, string @namespace, string name);
 
+    [LoggerMessage(EventId = 4017, Level = LogLevel.Information, Message = "VM {Namespace}/{Name}: applied the CR's labels: {Code} {Message}")]
+    public static partial void Relabelled(ILogger logger, string @namespace, string name, string code, string message);
+
     [LoggerMessage(EventId = 4016, Level = LogLevel.Warning, Message = "CRD sync: cannot subscribe to VM events; status follows the {Resync} resync only")]
     public static partial void SubscribeFailed(ILogger logger, Exception exception, TimeSpan resync);
 }

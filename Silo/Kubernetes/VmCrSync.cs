@@ -250,6 +250,13 @@ internal sealed class VmCrSync(IKubernetes kubernetes, IClusterClient cluster, K
                 // Changed through the API: the CR follows, so that kubectl shows what runs.
                 return await MirrorSpecAsync(id, cr, spec, vm, track, cancellationToken);
             }
+            if (vm is not null && !SameLabels(spec.Labels, vm.Spec.Labels))
+            {
+                // Labels are metadata: changing them bumps neither generation, so compare them directly.
+                var relabelled = await grain.ApplyAsync(spec, null);
+                KubernetesSyncLog.Relabelled(logger, id.Namespace, id.Name, relabelled.Code.ToString(), relabelled.Message);
+                vm = relabelled.Vm ?? vm;
+            }
         }
         await WriteStatusAsync(id, cr, CrStatus.Build(vm, generation, ObservedGeneration(track, vm, currentStatus), null, currentStatus, time.GetUtcNow()), cancellationToken);
         return null;
@@ -320,7 +327,7 @@ internal sealed class VmCrSync(IKubernetes kubernetes, IClusterClient cluster, K
     private async Task<TimeSpan?> MirrorSpecAsync(VmId id, JsonObject cr, VmSpec crSpec, VmSnapshot vm, VmTrack track, CancellationToken cancellationToken)
     {
         var generation = (long?)cr["metadata"]!["generation"] ?? 1;
-        if (crSpec.SameMachineAs(vm.Spec) && crSpec.Labels.Count == vm.Spec.Labels.Count && !crSpec.Labels.Except(vm.Spec.Labels).Any())
+        if (crSpec.SameMachineAs(vm.Spec) && SameLabels(crSpec.Labels, vm.Spec.Labels))
         {
             track.Applied(generation, vm.Generation);
             return TimeSpan.Zero;
@@ -410,6 +417,9 @@ internal sealed class VmCrSync(IKubernetes kubernetes, IClusterClient cluster, K
 
     private static long? ObservedGeneration(VmTrack track, VmSnapshot? vm, JsonObject? currentStatus) =>
         (vm is null ? null : track.ObservedCrGeneration(vm.Status.ObservedGeneration)) ?? (long?)currentStatus?["observedGeneration"];
+
+    private static bool SameLabels(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>
+        a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var v) && v == kv.Value);
 
     private static string Key(JsonObject obj) =>
         new VmId((string?)obj["metadata"]?["namespace"] ?? OrvirtNames.DefaultNamespace, (string?)obj["metadata"]?["name"] ?? "").Key;

@@ -14,6 +14,8 @@ public sealed class FakeAgent : IAsyncDisposable
     private readonly IClusterClient _client;
     private readonly ConcurrentQueue<VmDesired> _received = new();
     private StreamSubscriptionHandle<VmDesired>? _subscription;
+    private CancellationTokenSource? _heartbeating;
+    private Task _heartbeatLoop = Task.CompletedTask;
 
     private FakeAgent(IClusterClient client, string node)
     {
@@ -57,6 +59,72 @@ public sealed class FakeAgent : IAsyncDisposable
     /// <summary>Sends a heartbeat.</summary>
     public Task<NodeInfo> HeartbeatAsync() => _client.GetGrain<INodeGrain>(Node).HeartbeatAsync(AgentInstanceId);
 
+    /// <summary>The node as the answer to the last background heartbeat showed it.</summary>
+    public NodeInfo? LastHeartbeatAnswer { get; private set; }
+
+    /// <summary>
+    /// Heartbeats every <paramref name="period"/> in the background, as a live agent does, until
+    /// <see cref="StopHeartbeatingAsync"/> or dispose (at most for <paramref name="period"/> x 10,000).
+    /// </summary>
+    public void StartHeartbeating(TimeSpan period)
+    {
+        if (_heartbeating is not null)
+        {
+            throw new InvalidOperationException($"agent {Node} already heartbeats");
+        }
+        _heartbeating = new CancellationTokenSource(period * 10_000);
+        var stop = _heartbeating.Token;
+        _heartbeatLoop = Task.Run(async () =>
+        {
+            using var timer = new PeriodicTimer(period);
+            try
+            {
+                do
+                {
+                    LastHeartbeatAnswer = await HeartbeatAsync();
+                }
+                while (await timer.WaitForNextTickAsync(stop));
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                // Stopped, as a SIGSTOPped or killed agent stops.
+            }
+        });
+    }
+
+    /// <summary>Stops the background heartbeats (the agent "freezes"); rethrows what the loop failed with.</summary>
+    public async Task StopHeartbeatingAsync()
+    {
+        if (_heartbeating is { } heartbeating)
+        {
+            await heartbeating.CancelAsync();
+            try
+            {
+                await _heartbeatLoop;
+            }
+            finally
+            {
+                heartbeating.Dispose();
+                _heartbeating = null;
+            }
+        }
+    }
+
+    /// <summary>Registers the node again with this agent's instance id, as the agent does when it comes back.</summary>
+    public Task<NodeInfo> RegisterAgainAsync(NodeInfo known) => _client.GetGrain<INodeGrain>(Node).RegisterAsync(new NodeRegistration
+    {
+        Name = Node,
+        Allocatable = known.Allocatable,
+        Labels = known.Labels,
+        Hypervisor = HypervisorKind.Test,
+        PodRuntime = "test",
+        AgentInstanceId = AgentInstanceId,
+        AgentVersion = "test",
+    });
+
+    /// <summary>Tells the control plane that this fenced agent destroyed everything no longer assigned to it.</summary>
+    public Task<NodeInfo> ConfirmFencedCleanupAsync(long epoch) => _client.GetGrain<INodeGrain>(Node).ConfirmFencedCleanupAsync(AgentInstanceId, epoch);
+
     /// <summary>Waits until a desired state for <paramref name="vm"/> satisfying <paramref name="predicate"/> arrived on the stream.</summary>
     public async Task<VmDesired> WaitForDesiredAsync(VmId vm, Func<VmDesired, bool> predicate, string expectation)
     {
@@ -87,9 +155,10 @@ public sealed class FakeAgent : IAsyncDisposable
             DesiredSequence = desired.Sequence,
         });
 
-    /// <summary>Unsubscribes from the node stream.</summary>
+    /// <summary>Stops heartbeating and unsubscribes from the node stream.</summary>
     public async ValueTask DisposeAsync()
     {
+        await StopHeartbeatingAsync();
         if (_subscription is { } subscription)
         {
             await subscription.UnsubscribeAsync();

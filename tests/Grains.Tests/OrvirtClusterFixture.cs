@@ -31,6 +31,9 @@ public abstract class OrvirtClusterFixture : IAsyncLifetime
     /// <summary>How long a node may miss heartbeats in this cluster.</summary>
     public abstract TimeSpan NodeHeartbeatTimeout { get; }
 
+    /// <summary>How long a node stays NotReady before it is fenced in this cluster.</summary>
+    public virtual TimeSpan FenceGracePeriod => new VmControllerOptions().FenceGracePeriod;
+
     /// <inheritdoc />
     public async Task InitializeAsync()
     {
@@ -39,6 +42,7 @@ public abstract class OrvirtClusterFixture : IAsyncLifetime
             ["Orvirt:Controller:BackoffBase"] = BackoffBase.ToString(),
             ["Orvirt:Controller:BackoffCap"] = BackoffCap.ToString(),
             ["Orvirt:Controller:NodeHeartbeatTimeout"] = NodeHeartbeatTimeout.ToString(),
+            ["Orvirt:Controller:FenceGracePeriod"] = FenceGracePeriod.ToString(),
         }).Build();
         var builder = new InProcessTestClusterBuilder(1);
         builder.ConfigureSilo((_, silo) =>

@@ -14,7 +14,17 @@ public sealed class VmControllerOptionsTests
 
         Assert.Equal((TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(300), TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(15)),
             (options.BackoffBase, options.BackoffCap, options.BackoffResetAfter, options.NodeHeartbeatTimeout));
+        Assert.Equal(TimeSpan.FromSeconds(30), options.FenceGracePeriod);
         Assert.True(new VmControllerOptionsValidator().Validate(null, options).Succeeded);
+    }
+
+    [Fact]
+    public void AFenceGracePeriodTooShortToTellAHiccupFromAFailureIsRefused()
+    {
+        var result = new VmControllerOptionsValidator().Validate(null, new VmControllerOptions { FenceGracePeriod = TimeSpan.FromMilliseconds(10) });
+
+        var failure = Assert.Single(result.Failures!);
+        Assert.StartsWith("Orvirt:Controller:FenceGracePeriod is 00:00:00.0100000; set at least 100 ms", failure);
     }
 
     [Fact]

@@ -62,6 +62,17 @@ public sealed class VmRequestRulesTests
         Assert.Empty(VmRequestRules.Restart(RunStrategy.Always, true, startPending: true, stopPending: true).AddRequests);
     }
 
+    [Theory]
+    [InlineData(false, false, new[] { StateChangeAction.Stop, StateChangeAction.Start })]
+    [InlineData(true, false, new StateChangeAction[0])]
+    [InlineData(true, true, new[] { StateChangeAction.Stop, StateChangeAction.Start })]
+    public void ARestartOfARunThatHasNotComeUpYetChangesNothingUnlessAStopIsPending(bool runNotUpYet, bool stopPending, StateChangeAction[] adds)
+    {
+        var outcome = VmRequestRules.Restart(RunStrategy.Manual, runActive: true, startPending: false, stopPending, runNotUpYet);
+
+        AssertOutcome(outcome, null, null, adds);
+    }
+
     private static void AssertOutcome(VmRequestOutcome outcome, string? refusal, RunStrategy? switchesTo, StateChangeAction[] adds)
     {
         if (refusal is null)

@@ -15,4 +15,17 @@ internal static class Eventually
             await Task.Delay(20);
         }
     }
+
+    public static async Task UntilAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null, Func<string>? log = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(15));
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"timed out waiting for {what}" + (log is null ? "" : "\n" + log()));
+            }
+            await Task.Delay(20);
+        }
+    }
 }

@@ -31,7 +31,9 @@ public sealed class MetricsTests : IClassFixture<ClusterFixture>
         Assert.Equal(2, scrape.Value(OrvirtMetrics.VmCreateToRunningSeconds + "_count"));
         Assert.True(scrape.Value(OrvirtMetrics.VmCreateToRunningSeconds + "_sum") > 0, scrape.Text);
         Assert.Equal(2, scrape.Value(OrvirtMetrics.VmiPhaseTransitionTimeSeconds + "_count", (OrvirtMetrics.PhaseTag, nameof(VmPhase.Running))));
-        Assert.Equal(1, scrape.Value(OrvirtMetrics.NodeReady, (OrvirtMetrics.NodeTag, ClusterFixture.NodeName)));
+        // Node readiness is refreshed every Orvirt:Metrics:RefreshInterval, not pushed.
+        await Eventually.MatchAsync(ScrapeAsync, m => m.Value(OrvirtMetrics.NodeReady, (OrvirtMetrics.NodeTag, ClusterFixture.NodeName)) == 1,
+            $"orvirt_node_ready{{node=\"{ClusterFixture.NodeName}\"}} to be 1");
         Assert.Equal(4, scrape.Value(OrvirtMetrics.GrpcRequests + "_total", (OrvirtMetrics.MethodTag, "/orvirt.v1.VirtualMachines/Create"), (OrvirtMetrics.CodeTag, "OK")));
         Assert.Equal(4, scrape.Value(OrvirtMetrics.GrpcRequestDurationSeconds + "_count", (OrvirtMetrics.MethodTag, "/orvirt.v1.VirtualMachines/Create"), (OrvirtMetrics.CodeTag, "OK")));
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using Orvirt.Testing;
 
 namespace Orvirt.Client.Tests.Cli;
 
@@ -39,7 +40,7 @@ public static class CliProcess
     /// <summary>Starts <c>orvirt ARGS</c> without waiting; the caller reads its output and disposes it (which kills it).</summary>
     public static Process Start(Uri? server, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, bool redirectInput = false)
     {
-        var psi = new ProcessStartInfo(DotnetHost())
+        var psi = new ProcessStartInfo(BuiltDll.DotnetHost())
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -70,36 +71,6 @@ public static class CliProcess
     /// <c>$ORVIRT_CLI_DLL</c>, else the CLI project's own build output (its deps.json and runtimeconfig match it;
     /// the copy in this test's output does not, because this project also uses the ASP.NET Core framework).
     /// </summary>
-    private static string LocateCliDll()
-    {
-        var path = Environment.GetEnvironmentVariable("ORVIRT_CLI_DLL");
-        if (!string.IsNullOrEmpty(path))
-        {
-            return File.Exists(path) ? Path.GetFullPath(path) : throw new FileNotFoundException($"ORVIRT_CLI_DLL names '{path}', which does not exist; build Client/Orvirt.Cli or fix the path.", path);
-        }
-        var sep = Path.DirectorySeparatorChar;
-        var configuration = AppContext.BaseDirectory.Contains($"{sep}Release{sep}", StringComparison.Ordinal) ? "Release" : "Debug";
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var project = Path.Combine(dir.FullName, "Client", "Orvirt.Cli");
-            if (!File.Exists(Path.Combine(project, "Orvirt.Cli.csproj")))
-            {
-                continue;
-            }
-            var dll = Path.Combine(project, "bin", configuration, "net10.0", "orvirt.dll");
-            return File.Exists(dll) ? dll : throw new FileNotFoundException($"{dll} is missing; run 'dotnet build Client/Orvirt.Cli' or set ORVIRT_CLI_DLL.", dll);
-        }
-        throw new FileNotFoundException($"Could not find Client/Orvirt.Cli/Orvirt.Cli.csproj above {AppContext.BaseDirectory}; set ORVIRT_CLI_DLL to the path of orvirt.dll.");
-    }
-
-    private static string DotnetHost()
-    {
-        var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-        if (!string.IsNullOrEmpty(host) && File.Exists(host))
-        {
-            return host;
-        }
-        var self = Environment.ProcessPath;
-        return self is not null && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "dotnet";
-    }
+    private static string LocateCliDll() =>
+        BuiltDll.Locate(Path.Combine("Client", "Orvirt.Cli"), "Orvirt.Cli.csproj", "orvirt.dll", "ORVIRT_CLI_DLL");
 }

@@ -109,6 +109,49 @@ public sealed class CrdSyncTests(SyncClusterFixture cluster)
     }
 
     [Fact]
+    public async Task ALabelChangeOnTheCrReachesTheVmWithoutANewGeneration()
+    {
+        await using var h = await SyncHarness.StartAsync(cluster);
+        await h.CreateAsync(h.Vm("web"));
+        await h.WaitForCrAsync("web", c => Status(c) == "Running", "Running");
+
+        var relabelled = await h.PatchAsync("web", """{"metadata":{"labels":{"tier":"gold"}}}""");
+
+        Assert.Equal(1, Kube.Generation(relabelled));
+        await Eventually.UntilAsync(async () => (await h.Grain("web").GetAsync()).Vm?.Spec.Labels.GetValueOrDefault("tier") == "gold", "the grain to get label tier=gold", log: () => h.Log);
+    }
+
+    [Fact]
+    public async Task AVmChangedThroughTheApiIsWrittenBackIntoItsCr()
+    {
+        await using var h = await SyncHarness.StartAsync(cluster);
+        await h.CreateAsync(h.Vm("web"));
+        await h.WaitForCrAsync("web", c => Status(c) == "Running", "Running");
+        var vm = (await h.Grain("web").GetAsync()).Vm!;
+
+        var updated = await h.Grain("web").UpdateAsync(vm.Spec with { MemoryBytes = 512L << 20 }, vm.Generation);
+        Assert.True(updated.IsOk, updated.Message);
+
+        var cr = await h.WaitForCrAsync("web", c => (string?)c["spec"]?["template"]?["spec"]?["domain"]?["memory"]?["guest"] == "512Mi", "the CR to show 512Mi");
+        Assert.Equal(2, Kube.Generation(cr));
+        await h.WaitForCrAsync("web", c => (long?)c["status"]?["desiredGeneration"] == 2, "desiredGeneration 2");
+        Assert.Equal(512L << 20, (await h.Grain("web").GetAsync()).Vm!.Spec.MemoryBytes);
+    }
+
+    [Fact]
+    public async Task AVmDeletedThroughTheApiTakesItsCrWithIt()
+    {
+        await using var h = await SyncHarness.StartAsync(cluster);
+        await h.CreateAsync(h.Vm("web"));
+        await h.WaitForCrAsync("web", c => Status(c) == "Running", "Running");
+
+        Assert.True((await h.Grain("web").DeleteAsync()).IsOk);
+
+        await h.WaitForCrGoneAsync("web", "the CR of the deleted VM to go");
+        Assert.Equal(VmResultCode.NotFound, (await h.Grain("web").GetAsync()).Code);
+    }
+
+    [Fact]
     public async Task AVmCreatedThroughTheApiAppearsAsACr()
     {
         await using var h = await SyncHarness.StartAsync(cluster);

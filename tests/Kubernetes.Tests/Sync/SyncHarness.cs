@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Orvirt.Interfaces;
 using Orvirt.KubeApiServer;
@@ -13,6 +12,10 @@ namespace Orvirt.Kubernetes.Tests.Sync;
 internal sealed class SyncHarness : IAsyncDisposable
 {
     private readonly List<KubernetesSyncService> _syncs = [];
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _log = new();
+
+    /// <summary>The sync services' log lines so far.</summary>
+    public string Log => string.Join("\n", _log);
 
     private SyncHarness(KubeApiTestServer api, SyncClusterFixture cluster, string ns)
     {
@@ -61,7 +64,7 @@ internal sealed class SyncHarness : IAsyncDisposable
         var validation = new KubernetesSyncOptionsValidator().Validate(null, options);
         Assert.True(validation.Succeeded, validation.FailureMessage);
         var sync = new KubernetesSyncService(Cluster.Client, Microsoft.Extensions.Options.Options.Create(options),
-            Microsoft.Extensions.Options.Options.Create(ValidationLimits.Default), NullLogger<KubernetesSyncService>.Instance, TimeProvider.System);
+            Microsoft.Extensions.Options.Options.Create(ValidationLimits.Default), new TestLogger<KubernetesSyncService>(_log), TimeProvider.System);
         await sync.StartAsync(CancellationToken.None);
         _syncs.Add(sync);
         return sync;
@@ -119,7 +122,7 @@ internal sealed class SyncHarness : IAsyncDisposable
             }
             if (DateTime.UtcNow > deadline)
             {
-                Assert.Fail($"CR {Namespace}/{name}: timed out waiting for {what}; last seen: {last?.ToJsonString() ?? "(absent)"}");
+                Assert.Fail($"CR {Namespace}/{name}: timed out waiting for {what}; last seen: {last?.ToJsonString() ?? "(absent)"}\nsync log:\n{Log}");
             }
             await Task.Delay(50);
         }
@@ -133,7 +136,7 @@ internal sealed class SyncHarness : IAsyncDisposable
         {
             if (DateTime.UtcNow > deadline)
             {
-                Assert.Fail($"CR {Namespace}/{name}: timed out waiting for {what}; last seen: {last.ToJsonString()}");
+                Assert.Fail($"CR {Namespace}/{name}: timed out waiting for {what}; last seen: {last.ToJsonString()}\nsync log:\n{Log}");
             }
             await Task.Delay(50);
         }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Orvirt.Interfaces;
 using Orvirt.NodeAgent.Agent;
 using Orvirt.NodeAgent.Domain;
+using Orvirt.NodeAgent.Pods;
 using Orvirt.Testing;
 
 namespace Orvirt.NodeAgent.Tests.EndToEnd;
@@ -20,15 +21,12 @@ public sealed class AgentWithSiloTests : IAsyncLifetime
         try
         {
             _silo = await SiloProcess.StartAsync();
-            _agent = BuildAgentHost(_silo.GatewayPort);
-            await _agent.StartAsync();
         }
         catch (Exception e)
         {
             // xunit does not call DisposeAsync when InitializeAsync fails: clean up here.
-            var output = _silo?.Output ?? "(silo did not start)";
             await DisposeAsync();
-            throw new InvalidOperationException($"the silo or the agent host did not start; silo output:\n{output}", e);
+            throw new InvalidOperationException("the silo did not start", e);
         }
     }
 
@@ -44,6 +42,11 @@ public sealed class AgentWithSiloTests : IAsyncLifetime
         }
         finally
         {
+            // Process pods left by a failed test: end what runs under our folder, by pid.
+            foreach (var pid in ProcessTools.FindByCommandLine(_root + "/"))
+            {
+                await ProcessTools.TerminateAsync(pid, TimeSpan.FromSeconds(2), CancellationToken.None);
+            }
             if (_silo is not null)
             {
                 await _silo.DisposeAsync();
@@ -55,7 +58,20 @@ public sealed class AgentWithSiloTests : IAsyncLifetime
         }
     }
 
-    private IHost BuildAgentHost(int gatewayPort)
+    private async Task StartAgentAsync(string runtime)
+    {
+        _agent = BuildAgentHost(_silo!.GatewayPort, runtime);
+        try
+        {
+            await _agent.StartAsync();
+        }
+        catch (Exception e)
+        {
+            throw new InvalidOperationException($"the agent host did not start; silo output:\n{_silo.Output}", e);
+        }
+    }
+
+    private IHost BuildAgentHost(int gatewayPort, string runtime)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -63,7 +79,7 @@ public sealed class AgentWithSiloTests : IAsyncLifetime
             ["Agent:Node"] = "e2e-node",
             ["Agent:PodsDirectory"] = Path.Combine(_root, "pods"),
             ["Agent:ImagesDirectory"] = Directory.CreateDirectory(Path.Combine(_root, "images")).FullName,
-            ["Agent:Runtime"] = "test",
+            ["Agent:Runtime"] = runtime,
             ["Agent:Gateway"] = $"127.0.0.1:{gatewayPort}",
             ["Agent:Vcpus"] = "8",
             ["Agent:MemoryBytes"] = (8L << 30).ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -75,9 +91,13 @@ public sealed class AgentWithSiloTests : IAsyncLifetime
         return builder.Build();
     }
 
-    [Fact]
-    public async Task AVmCreatedThroughItsGrainRunsStopsAndIsDeletedByTheAgent()
+    [Theory]
+    [InlineData("test", HypervisorKind.Test)]
+    [InlineData("process", HypervisorKind.Kvm)]
+    public async Task AVmCreatedThroughItsGrainRunsStopsAndIsDeletedByTheAgent(string runtime, HypervisorKind kvmOrTest)
     {
+        await StartAgentAsync(runtime);
+        var expectedHypervisor = kvmOrTest == HypervisorKind.Kvm ? HypervisorDetector.Detect() : kvmOrTest;
         var client = _agent!.Services.GetRequiredService<IClusterClient>();
         await Eventually(async () => (await client.GetGrain<INodeGrain>("e2e-node").GetInfoAsync()).Ready, "node e2e-node Ready");
 
@@ -87,7 +107,7 @@ public sealed class AgentWithSiloTests : IAsyncLifetime
 
         var running = await Eventually(async () => (await vm.GetAsync()).Vm is { Status.PrintableStatus: PrintableStatus.Running } v ? v : null, "default/e2e-vm Running");
         Assert.Equal("e2e-node", running.Status.Node);
-        Assert.Equal(HypervisorKind.Test, running.Status.Hypervisor);
+        Assert.Equal(expectedHypervisor, running.Status.Hypervisor);
         var pod = DomainNames.PodId(new VmId("default", "e2e-vm"));
         Assert.True(Directory.Exists(Path.Combine(_root, "pods", pod)), "the VM's pod folder should exist");
 
