@@ -16,6 +16,7 @@ if (args.Contains("--help") || args.Contains("-h"))
                                test:    libvirt's test driver, no QEMU
                                auto:    process when libvirtd, QEMU and tini are installed
           --gateway HOST:PORT  the silo's Orleans gateway                  (Agent:Gateway, default 127.0.0.1:30000)
+                               several silos: HOST:PORT,HOST:PORT,...
           --images DIR         base images for 'image' disks               (Agent:ImagesDirectory, default /var/lib/orvirt/images)
 
         Every setting can also come from the environment, e.g. ORVIRT_AGENT__NODE=node-1,

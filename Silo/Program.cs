@@ -34,10 +34,7 @@ var failures = new[]
     new StreamingOptionsValidator().Validate(null, streaming),
     new LimitsOptionsValidator().Validate(null, limits),
 }.Where(r => r.Failed).SelectMany(r => r.Failures ?? []).ToList();
-if (siloOptions.Mode == OrvirtMode.Redis)
-{
-    failures.Add("Orvirt:Mode=Redis is not supported yet; remove ORVIRT__MODE (or set ORVIRT__MODE=Embedded) to run one silo with SQLite state.");
-}
+failures.AddRange(OrleansBackends.Check(siloOptions, builder.Configuration));
 if (failures.Count == 0)
 {
     // Anything but loopback needs a token for the dashboard, the VM page, /api and /metrics.
@@ -75,14 +72,12 @@ builder.WebHost.ConfigureKestrel(kestrel =>
 
 builder.UseOrleans(silo =>
 {
-    silo.UseLocalhostClustering(siloOptions.SiloPort, siloOptions.GatewayPort, null, siloOptions.ServiceId, siloOptions.ClusterId);
+    // Clustering, endpoints, grain storage, PubSubStore and reminders: SQLite on one machine or Redis for a cluster.
+    silo.UseOrvirtBackends(siloOptions, builder.Configuration);
     if (onKubernetes)
     {
         silo.UseKubernetesHosting();
     }
-    silo.AddSqliteGrainStorage(OrvirtNames.GrainStorage, o => o.DatabasePath = siloOptions.DatabasePath);
-    silo.AddSqliteGrainStorage(OrvirtNames.PubSubStore, o => o.DatabasePath = siloOptions.DatabasePath);
-    silo.UseInMemoryReminderService();
     silo.AddOrvirtDashboard();
     silo.AddMemoryStreams(OrvirtNames.StreamProvider, streams =>
     {
@@ -127,7 +122,7 @@ if (onKubernetes)
 }
 app.Lifetime.ApplicationStarted.Register(() =>
 {
-    SiloLog.Ready(logger, siloOptions.Mode.ToString(), grpcEndpoint.ToString(), httpEndpoint.ToString(), siloOptions.GatewayPort, siloOptions.DatabasePath);
+    SiloLog.Ready(logger, siloOptions.Mode.ToString(), grpcEndpoint.ToString(), httpEndpoint.ToString(), siloOptions.GatewayPort, OrleansBackends.DescribeState(siloOptions));
     WebLog.Serving(logger, httpEndpoint.ToString(), accessTokens!.Required ? "a bearer token" : "no token (loopback only)");
 });
 

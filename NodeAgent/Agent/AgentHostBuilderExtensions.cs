@@ -9,25 +9,25 @@ namespace Orvirt.NodeAgent.Agent;
 public static class AgentHostBuilderExtensions
 {
     /// <summary>
-    /// An Orleans client for the gateway in <paramref name="options"/> (localhost clustering for 127.0.0.1/localhost,
-    /// static otherwise), with the memory stream provider the node stream uses and endless connect retries.
+    /// An Orleans client for the gateways in <paramref name="options"/> (localhost clustering for one 127.0.0.1/localhost
+    /// gateway, static clustering with every listed gateway otherwise), with the memory stream provider the node stream
+    /// uses and endless connect retries.
     /// </summary>
     public static IHostApplicationBuilder UseNodeAgentClient(this IHostApplicationBuilder builder, AgentOptions options)
     {
-        if (!AgentOptionsValidator.TryParseGateway(options.Gateway, out var host, out var port))
+        if (!AgentOptionsValidator.TryParseGateways(options.Gateway, out var gateways))
         {
-            throw new ArgumentException($"gateway '{options.Gateway}' must be host:port, e.g. 127.0.0.1:30000", nameof(options));
+            throw new ArgumentException($"gateway '{options.Gateway}' must be host:port or a comma-separated list of them, e.g. 127.0.0.1:30000", nameof(options));
         }
         builder.UseOrleansClient(client =>
         {
-            if (host is "127.0.0.1" or "localhost")
+            if (gateways is [("127.0.0.1" or "localhost", var port)])
             {
                 client.UseLocalhostClustering(port, options.ServiceId, options.ClusterId);
             }
             else
             {
-                var address = IPAddress.TryParse(host, out var ip) ? ip : Dns.GetHostAddresses(host)[0];
-                client.UseStaticClustering(new IPEndPoint(address, port));
+                client.UseStaticClustering([.. gateways.Select(g => new IPEndPoint(IPAddress.TryParse(g.Host, out var ip) ? ip : Dns.GetHostAddresses(g.Host)[0], g.Port))]);
                 client.Configure<ClusterOptions>(c =>
                 {
                     c.ClusterId = options.ClusterId;

@@ -17,7 +17,10 @@ public sealed class AgentOptions
     /// <summary><c>process</c> (private libvirtd + QEMU per VM), <c>test</c> (libvirt test driver) or <c>auto</c> (process when libvirtd and QEMU are installed). Default <c>auto</c>.</summary>
     public string Runtime { get; set; } = "auto";
 
-    /// <summary>The Orleans gateway, <c>host:port</c>. Default <c>127.0.0.1:30000</c>.</summary>
+    /// <summary>
+    /// The Orleans gateway, <c>host:port</c>, or several separated by commas (one per silo of a cluster; the agent
+    /// moves to another when one dies). Default <c>127.0.0.1:30000</c>.
+    /// </summary>
     public string Gateway { get; set; } = "127.0.0.1:30000";
 
     /// <summary>Orleans cluster id; must match the silo's. Default <c>orvirt</c>.</summary>

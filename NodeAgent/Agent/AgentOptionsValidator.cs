@@ -30,9 +30,9 @@ public sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
         {
             failures.Add($"--images / Agent:ImagesDirectory '{o.ImagesDirectory}' must be an absolute path, e.g. /var/lib/orvirt/images");
         }
-        if (!TryParseGateway(o.Gateway, out _, out _))
+        if (!TryParseGateways(o.Gateway, out _))
         {
-            failures.Add($"--gateway / Agent:Gateway '{o.Gateway}' must be host:port with a port from 1 to 65535, e.g. 127.0.0.1:30000");
+            failures.Add($"--gateway / Agent:Gateway '{o.Gateway}' must be host:port with a port from 1 to 65535, or several separated by commas, e.g. 127.0.0.1:30000 or 10.0.0.1:30000,10.0.0.2:30000");
         }
         if (o.Vcpus < 0)
         {
@@ -59,6 +59,26 @@ public sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
             failures.Add($"Agent:PodStartTimeout {o.PodStartTimeout} must be at least 00:00:01; the default is 00:01:00");
         }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    /// <summary>Parses a comma-separated list of <c>host:port</c> gateways (one or more; blanks around commas are ignored).</summary>
+    public static bool TryParseGateways(string? value, out List<(string Host, int Port)> gateways)
+    {
+        gateways = [];
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return false;
+        }
+        foreach (var part in value.Split(',', StringSplitOptions.TrimEntries))
+        {
+            if (!TryParseGateway(part, out var host, out var port))
+            {
+                gateways.Clear();
+                return false;
+            }
+            gateways.Add((host, port));
+        }
+        return true;
     }
 
     /// <summary>Parses <c>host:port</c>.</summary>

@@ -32,6 +32,19 @@ public sealed class SiloOptions
     /// <summary>Orleans service id; keeps grain state apart between services sharing a store. Default <c>orvirt</c>.</summary>
     public string ServiceId { get; set; } = "orvirt";
 
+    /// <summary>
+    /// StackExchange.Redis connection string used in <see cref="OrvirtMode.Redis"/> for membership, grain state,
+    /// PubSubStore and reminders, e.g. <c>127.0.0.1:6379</c> or <c>redis:6379,password=...</c>. Default: empty (required in Redis mode).
+    /// </summary>
+    public string Redis { get; set; } = "";
+
+    /// <summary>
+    /// The IP address other silos and node agents use to reach this silo's <see cref="SiloPort"/> and <see cref="GatewayPort"/>
+    /// in <see cref="OrvirtMode.Redis"/>. A loopback address (several silos on one machine) makes both ports listen on it alone;
+    /// any other address makes them listen on all interfaces. Default: empty, the host's first non-loopback IPv4 address.
+    /// </summary>
+    public string AdvertisedAddress { get; set; } = "";
+
     /// <summary>The SQLite state file inside <see cref="DataDirectory"/>.</summary>
     public string DatabasePath => Path.Combine(Path.GetFullPath(DataDirectory), "orvirt.db");
 }

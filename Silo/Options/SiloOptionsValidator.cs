@@ -41,11 +41,41 @@ public sealed class SiloOptionsValidator : IValidateOptions<SiloOptions>
         {
             failures.Add("Orvirt:DataDirectory contains control characters; set ORVIRT__DATADIRECTORY to a plain path, e.g. /var/lib/orvirt.");
         }
+        if (options.Mode == OrvirtMode.Redis)
+        {
+            CheckRedis(options, failures);
+        }
         if (string.IsNullOrWhiteSpace(options.ClusterId) || string.IsNullOrWhiteSpace(options.ServiceId))
         {
             failures.Add("Orvirt:ClusterId and Orvirt:ServiceId must not be empty; remove them to use the default 'orvirt'.");
         }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void CheckRedis(SiloOptions options, List<string> failures)
+    {
+        if (string.IsNullOrWhiteSpace(options.Redis))
+        {
+            failures.Add("Orvirt:Mode is Redis but Orvirt:Redis is empty; set ORVIRT__REDIS to the Redis server, e.g. ORVIRT__REDIS=127.0.0.1:6379 (or set ORVIRT__MODE=Embedded for one silo with SQLite state).");
+        }
+        else
+        {
+            try
+            {
+                if (StackExchange.Redis.ConfigurationOptions.Parse(options.Redis).EndPoints.Count == 0)
+                {
+                    failures.Add($"Orvirt:Redis '{options.Redis}' names no server; set e.g. ORVIRT__REDIS=127.0.0.1:6379");
+                }
+            }
+            catch (ArgumentException e)
+            {
+                failures.Add($"Orvirt:Redis '{options.Redis}' is not a Redis connection string ({e.Message}); set e.g. ORVIRT__REDIS=127.0.0.1:6379");
+            }
+        }
+        if (!string.IsNullOrWhiteSpace(options.AdvertisedAddress) && !System.Net.IPAddress.TryParse(options.AdvertisedAddress, out _))
+        {
+            failures.Add($"Orvirt:AdvertisedAddress '{options.AdvertisedAddress}' is not an IP address; set e.g. ORVIRT__ADVERTISEDADDRESS=10.0.0.5 (or remove it to use the host's first non-loopback address).");
+        }
     }
 
     private static void CheckEndpoint(string setting, string? value, string example, List<string> failures)

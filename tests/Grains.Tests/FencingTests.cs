@@ -1,5 +1,5 @@
 using System.Collections.Immutable;
-using Orleans.Runtime;
+using Orleans.Core.Internal;
 using Orvirt.Interfaces;
 
 namespace Orvirt.Grains.Tests;
@@ -210,6 +210,7 @@ public sealed class FencingTests(FencingClusterFixture cluster)
 
         // Only the directory is read: reading the node grain would activate it.
         var directory = cluster.Client.GetGrain<INodeDirectoryGrain>(GrainKeys.NodeDirectory);
+        var dbg = await Eventually.UntilAsync(() => cluster.Client.GetGrain<INodeGrain>(gone.Node).GetInfoAsync(), n => n.Fenced, "DEBUG direct", n => $"Ready={n.Ready} Fenced={n.Fenced} reason={n.Reason} lastHeartbeat={n.LastHeartbeat:O}");
         var fenced = await Eventually.UntilAsync(
             async () => (await directory.ListAsync()).Single(n => n.Name == gone.Node),
             n => n.Fenced,

@@ -70,7 +70,7 @@ public sealed class AgentProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[] { dll, "--node", options.Node, "--pods", pods, "--images", images, "--runtime", options.Runtime, "--gateway", $"127.0.0.1:{options.GatewayPort}" })
+        foreach (var a in new[] { dll, "--node", options.Node, "--pods", pods, "--images", images, "--runtime", options.Runtime, "--gateway", string.Join(",", new[] { options.GatewayPort }.Concat(options.MoreGatewayPorts).Select(p => $"127.0.0.1:{p}")) })
         {
             psi.ArgumentList.Add(a);
         }

@@ -6,6 +6,9 @@ public sealed record AgentProcessOptions
     /// <summary>The silo's Orleans gateway port on 127.0.0.1 (<see cref="SiloProcess.GatewayPort"/>).</summary>
     public required int GatewayPort { get; init; }
 
+    /// <summary>Gateway ports of further silos on 127.0.0.1 (a cluster); the agent gets them all and moves on when one dies. Default none.</summary>
+    public IReadOnlyList<int> MoreGatewayPorts { get; init; } = [];
+
     /// <summary>The node name; default a fresh <c>node-xxxxxx</c>.</summary>
     public string Node { get; init; } = "node-" + Guid.NewGuid().ToString("N")[..6];
 

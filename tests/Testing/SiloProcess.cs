@@ -48,6 +48,9 @@ public sealed partial class SiloProcess : IAsyncDisposable
     /// <summary>The Orleans silo-to-silo port on 127.0.0.1.</summary>
     public int SiloPort { get; }
 
+    /// <summary>All four ports, e.g. to start a silo again on the same ones (<see cref="SiloProcessOptions.Ports"/>).</summary>
+    public SiloPorts Ports => new(GrpcAddress.Port, HttpAddress.Port, SiloPort, GatewayPort);
+
     /// <summary>The silo's data directory (its SQLite state).</summary>
     public string DataDirectory { get; }
 
@@ -96,7 +99,7 @@ public sealed partial class SiloProcess : IAsyncDisposable
         var dataDirectory = options.DataDirectory ?? Directory.CreateTempSubdirectory("orvirt-silo-").FullName;
         Directory.CreateDirectory(dataDirectory);
 
-        var ports = FreePorts(4);
+        var ports = options.Ports is { } fixedPorts ? [fixedPorts.Grpc, fixedPorts.Http, fixedPorts.Silo, fixedPorts.Gateway] : FreePorts(4);
         var psi = new ProcessStartInfo(BuiltDll.DotnetHost())
         {
             RedirectStandardOutput = true,

@@ -10,6 +10,12 @@ public sealed class SiloProcessOptions
     /// </summary>
     public string? DataDirectory { get; init; }
 
+    /// <summary>
+    /// The ports to listen on. Null (default): four free ports, picked anew on each start. Given: exactly these, e.g. the
+    /// <see cref="SiloProcess.Ports"/> of a stopped silo, so that node agents and clients find the restarted silo where it was.
+    /// </summary>
+    public SiloPorts? Ports { get; init; }
+
     /// <summary>Extra environment variables for the silo, e.g. <c>ORVIRT__LIMITS__MAXMEMORYBYTES</c>. Applied last, so they override the defaults.</summary>
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 

@@ -14,13 +14,16 @@ public sealed class VmMetricsTests : IDisposable
     private readonly MeterListener _listener = new();
     private readonly List<(string Instrument, double Value, string? Phase)> _recorded = [];
     private readonly List<(int Value, string Phase, string Node)> _phaseCounts = [];
-    private readonly VmMetrics _metrics = new(new PlainMeterFactory());
+    private readonly PlainMeterFactory _meters = new();
+    private readonly VmMetrics _metrics;
 
     public VmMetricsTests()
     {
+        _metrics = new VmMetrics(_meters);
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == OrvirtMetrics.SiloMeter)
+            // Only this test's meter: other tests' VmMetrics publish instruments of the same names.
+            if (_meters.Owns(instrument.Meter))
             {
                 listener.EnableMeasurementEvents(instrument);
             }
@@ -92,7 +95,11 @@ public sealed class VmMetricsTests : IDisposable
         Assert.Equal([(1, "Pending", ""), (0, "Pending", "")], _phaseCounts);
     }
 
-    public void Dispose() => _listener.Dispose();
+    public void Dispose()
+    {
+        _listener.Dispose();
+        _meters.Dispose();
+    }
 
     private static VmSnapshot Vm(string name, VmPhase phase, string? node, long resourceVersion, params (VmPhase Phase, double AtSeconds)[] transitions) => new()
     {
@@ -131,6 +138,8 @@ public sealed class VmMetricsTests : IDisposable
             _meters.Add(meter);
             return meter;
         }
+
+        public bool Owns(Meter meter) => _meters.Contains(meter);
 
         public void Dispose() => _meters.ForEach(m => m.Dispose());
     }

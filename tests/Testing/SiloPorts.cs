@@ -1,0 +1,16 @@
+namespace Orvirt.Testing;
+
+/// <summary>The four ports of a <see cref="SiloProcess"/> on 127.0.0.1; give them to restart a silo where it was.</summary>
+/// <param name="Grpc">The gRPC API (HTTP/2).</param>
+/// <param name="Http">The HTTP/1.1 endpoint with <c>/healthz</c>.</param>
+/// <param name="Silo">The Orleans silo-to-silo port.</param>
+/// <param name="Gateway">The Orleans client gateway port.</param>
+public sealed record SiloPorts(int Grpc, int Http, int Silo, int Gateway)
+{
+    /// <summary>Four ports that were free on 127.0.0.1 a moment ago.</summary>
+    public static SiloPorts Free()
+    {
+        var p = SiloProcess.FreePorts(4);
+        return new SiloPorts(p[0], p[1], p[2], p[3]);
+    }
+}
