@@ -28,4 +28,7 @@ public sealed partial class NodeGrain
 
     [LoggerMessage(EventId = 1107, Level = LogLevel.Warning, Message = "Node {Node} unfenced: agent {AgentInstanceId} confirmed cleanup; Ready at epoch {Epoch}")]
     private partial void LogUnfenced(string node, string agentInstanceId, long epoch);
+
+    [LoggerMessage(EventId = 1108, Level = LogLevel.Warning, Message = "Node {Node} is fenced at epoch {Epoch}; agent {AgentInstanceId} must destroy what GetAssignments does not list and confirm before the node is Ready")]
+    private partial void LogFencedAgentBack(string node, string agentInstanceId, long epoch);
 }

@@ -24,7 +24,6 @@ public sealed partial class NodeGrain(
     TimeProvider time,
     ILogger<NodeGrain> logger) : Grain, INodeGrain
 {
-    private readonly VmControllerOptions _options = options.Value;
     /// <summary><see cref="NodeInfo.Reason"/> of a node whose agent heartbeats.</summary>
     public const string ReasonAgentReady = "AgentReady";
     /// <summary><see cref="NodeInfo.Reason"/> of a node that missed heartbeats and is not fenced yet.</summary>
@@ -32,6 +31,7 @@ public sealed partial class NodeGrain(
     /// <summary><see cref="NodeInfo.Reason"/> of a fenced node, and the reason its VMs are told.</summary>
     public const string ReasonFenced = "Fenced";
     private const int NodeLostParallelism = 32;
+    private readonly VmControllerOptions _options = options.Value;
     private readonly HashSet<(string Key, long Epoch)> _nodeLostDelivered = [];
     private IGrainTimer? _heartbeatCheck;
     private IGrainTimer? _nodeLostNotifier;
@@ -88,6 +88,10 @@ public sealed partial class NodeGrain(
             S.NotReadySince = null;
         }
         LogRegistered(Name, registration.AgentInstanceId, S.Epoch, restarted, S.Assignments.Count);
+        if (S.Fenced)
+        {
+            LogFencedAgentBack(Name, registration.AgentInstanceId, S.Epoch);
+        }
         await state.WriteStateAsync();
         StartHeartbeatCheck();
         var info = Info();
@@ -135,7 +139,7 @@ public sealed partial class NodeGrain(
         {
             if (epoch > S.Epoch)
             {
-                throw new ArgumentException($"epoch {epoch} is newer than node '{Name}''s epoch {S.Epoch}; pass the Epoch of the NodeInfo that said Fenced", nameof(epoch));
+                throw new ArgumentException($"epoch {epoch} is newer than the epoch of node '{Name}' ({S.Epoch}); pass the Epoch of the NodeInfo that said Fenced", nameof(epoch));
             }
             return Info();
         }

@@ -48,8 +48,12 @@ public sealed record NodeInfo
     [Id(7)] public string PodRuntime { get; init; } = "";
     [Id(8)] public DateTimeOffset? LastHeartbeat { get; init; }
     [Id(9)] public int VmCount { get; init; }
+    /// <summary>
+    /// The node missed heartbeats past the fence grace period: its VMs were failed over and it takes none until its
+    /// agent destroyed what is no longer assigned to it and called <see cref="INodeGrain.ConfirmFencedCleanupAsync"/>.
+    /// </summary>
     [Id(10)] public bool Fenced { get; init; }
-    /// <summary>Rises when the node is fenced or re-registers; stamps assignments.</summary>
+    /// <summary>Starts at 1; rises when the node is fenced and again when its agent confirms cleanup (<see cref="INodeGrain.ConfirmFencedCleanupAsync"/>); stamps assignments. An agent restart keeps it.</summary>
     [Id(11)] public long Epoch { get; init; }
     [Id(12)] public bool Registered { get; init; }
 

@@ -13,7 +13,7 @@ public static class CliApp
     {
         var server = new Option<string?>("--server")
         {
-            Description = $"The orvirt API address, e.g. http://10.0.0.5:5050. Default: ${ServerAddress.EnvironmentVariable}, else {ServerAddress.Default}. " +
+            Description = $"The orvirt API address, e.g. http://10.0.0.5:5050, or several silos of a cluster separated by commas (the next is tried when one cannot be reached). Default: ${ServerAddress.EnvironmentVariable}, else {ServerAddress.Default}. " +
                 $"A bearer token is sent from ${ServerAddress.TokenVariable} when set.",
             HelpName = "URL",
             Recursive = true,

@@ -18,6 +18,9 @@ namespace Orvirt.Silo.Hosting;
 /// </summary>
 public static class OrleansBackends
 {
+    /// <summary>How long the start-up check waits for Redis to answer.</summary>
+    private static readonly TimeSpan RedisProbeTimeout = TimeSpan.FromSeconds(5);
+
     /// <summary>
     /// Configures clustering, endpoints, the two grain storages and reminders for <paramref name="options"/>.
     /// In Redis mode also tunes membership from <paramref name="configuration"/> (<see cref="MembershipTuningOptions.Section"/>)
@@ -75,15 +78,49 @@ public static class OrleansBackends
         return silo;
     }
 
-    /// <summary>Failures (each saying how to fix it) of the settings that only this class reads: <see cref="MembershipTuningOptions"/> in Redis mode.</summary>
+    /// <summary>
+    /// Failures, each saying how to fix it, of what only this class reads in Redis mode: <see cref="MembershipTuningOptions"/>,
+    /// and whether the Redis server in <see cref="SiloOptions.Redis"/> answers (so that a wrong address is one clear line, not a
+    /// stack trace from deep inside the silo's start-up). Nothing in Embedded mode.
+    /// </summary>
     public static IEnumerable<string> Check(SiloOptions options, IConfiguration configuration)
     {
         if (options.Mode != OrvirtMode.Redis)
         {
             return [];
         }
+        var failures = new List<string>();
         var result = new MembershipTuningOptionsValidator().Validate(null, Membership(configuration));
-        return result.Failed ? result.Failures ?? [] : [];
+        if (result.Failed)
+        {
+            failures.AddRange(result.Failures ?? []);
+        }
+        ConfigurationOptions redis;
+        try
+        {
+            redis = RedisConfiguration(options.Redis);
+        }
+        catch (ArgumentException)
+        {
+            // SiloOptionsValidator reports the malformed connection string.
+            return failures;
+        }
+        if (redis.EndPoints.Count == 0)
+        {
+            return failures;
+        }
+        redis.ConnectTimeout = (int)RedisProbeTimeout.TotalMilliseconds;
+        redis.AbortOnConnectFail = true;
+        try
+        {
+            using var connection = ConnectionMultiplexer.Connect(redis);
+            connection.GetDatabase().Ping();
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            failures.Add($"Orvirt:Redis '{options.Redis}' cannot be reached ({FirstSentence(e.Message)}); start redis-server there or set ORVIRT__REDIS to a Redis that answers, e.g. ORVIRT__REDIS=127.0.0.1:6379");
+        }
+        return failures;
     }
 
     /// <summary>Where the state lives, for the start-up log line: the SQLite file or the Redis endpoints.</summary>
@@ -91,6 +128,14 @@ public static class OrleansBackends
         options.Mode == OrvirtMode.Redis
             ? "Redis " + string.Join(",", RedisConfiguration(options.Redis).EndPoints.Select(e => e.ToString()))
             : options.DatabasePath;
+
+    // The first sentence only: StackExchange.Redis goes on to suggest abortConnect=false, which is not the fix here.
+    private static string FirstSentence(string message)
+    {
+        var line = message.Split('\n')[0].Trim();
+        var end = line.IndexOf(". ", StringComparison.Ordinal);
+        return end > 0 ? line[..end] : line.TrimEnd('.');
+    }
 
     private static MembershipTuningOptions Membership(IConfiguration configuration) =>
         configuration.GetSection(MembershipTuningOptions.Section).Get<MembershipTuningOptions>() ?? new MembershipTuningOptions();

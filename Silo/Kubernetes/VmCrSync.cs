@@ -338,7 +338,8 @@ internal sealed class VmCrSync(IKubernetes kubernetes, IClusterClient cluster, K
             labels[k] = v;
         }
         var patch = new JsonArray(
-            new JsonObject { ["op"] = "test", ["path"] = "/metadata/resourceVersion", ["value"] = (string?)cr["metadata"]!["resourceVersion"] },
+            // A resourceVersion in the patched object is a precondition: a concurrent edit makes this a 409.
+            new JsonObject { ["op"] = "replace", ["path"] = "/metadata/resourceVersion", ["value"] = (string?)cr["metadata"]!["resourceVersion"] },
             new JsonObject { ["op"] = "add", ["path"] = "/metadata/labels", ["value"] = labels },
             new JsonObject { ["op"] = "replace", ["path"] = "/spec", ["value"] = CrSpecWriter.ToSpec(vm.Spec) });
         var updated = await WriteAsync(() => kubernetes.CustomObjects.PatchNamespacedCustomObjectAsync<JsonObject>(

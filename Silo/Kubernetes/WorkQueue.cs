@@ -43,8 +43,15 @@ internal sealed class WorkQueue
     /// <summary>Adds <paramref name="key"/> after <paramref name="delay"/> unless <paramref name="cancellationToken"/> ends first.</summary>
     public void AddAfter(string key, TimeSpan delay, CancellationToken cancellationToken)
     {
-        var timer = _time.CreateTimer(_ => Add(key), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        cancellationToken.Register(() => timer.Dispose());
+        ITimer? timer = null;
+        var registration = default(CancellationTokenRegistration);
+        timer = _time.CreateTimer(_ =>
+        {
+            registration.Dispose();
+            timer?.Dispose();
+            Add(key);
+        }, null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        registration = cancellationToken.Register(() => timer.Dispose());
         timer.Change(delay, Timeout.InfiniteTimeSpan);
     }
 

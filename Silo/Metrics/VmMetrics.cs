@@ -6,8 +6,8 @@ namespace Orvirt.Silo.Metrics;
 /// <summary>
 /// The silo's VM and node metrics. It keeps the last phase and node of every VM (fed from the VM event stream and
 /// a periodic relist by <see cref="VmMetricsCollector"/>) so that <see cref="OrvirtMetrics.VmiPhaseCount"/> is a
-/// cheap observable gauge, and records a phase-transition and a create-to-running sample for each transition it
-/// sees for the first time.
+/// cheap observable gauge, and records a phase-transition and a create-to-running sample for each transition that
+/// happened after it was created, exactly once, by whichever of event or relist sees the transition first.
 /// </summary>
 public sealed class VmMetrics
 {
@@ -20,10 +20,14 @@ public sealed class VmMetrics
     private readonly HashSet<(VmPhase Phase, string Node)> _reported = [];
     private readonly Histogram<double> _transitionTime;
     private readonly Histogram<double> _createToRunning;
+    private readonly DateTimeOffset _startedAt;
     private IReadOnlyList<NodeInfo> _nodes = [];
 
-    public VmMetrics(IMeterFactory meterFactory)
+    /// <param name="meterFactory">Creates the <see cref="OrvirtMetrics.SiloMeter"/> meter.</param>
+    /// <param name="time">The clock that says when measuring began; transitions before it are history and not recorded. Default: the system clock.</param>
+    public VmMetrics(IMeterFactory meterFactory, TimeProvider? time = null)
     {
+        _startedAt = (time ?? TimeProvider.System).GetUtcNow();
         var meter = meterFactory.Create(OrvirtMetrics.SiloMeter);
         var advice = new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets };
         _transitionTime = meter.CreateHistogram(OrvirtMetrics.VmiPhaseTransitionTimeSeconds, "s",
@@ -44,13 +48,13 @@ public sealed class VmMetrics
                 _vms.Remove(e.Vm.Id);
                 return;
             }
-            Apply(e.Vm, record: true);
+            Apply(e.Vm);
         }
     }
 
     /// <summary>
     /// Replaces the whole picture with a fresh list (start-up and periodic relist). VMs missing from the list are
-    /// forgotten; transitions that happened while no event arrived are marked seen without recording samples.
+    /// forgotten; transitions not seen before are recorded, so an event that lags behind the relist counts nothing twice.
     /// </summary>
     public void Reset(IEnumerable<VmSnapshot> vms)
     {
@@ -60,7 +64,7 @@ public sealed class VmMetrics
             foreach (var vm in vms)
             {
                 present.Add(vm.Id);
-                Apply(vm, record: false);
+                Apply(vm);
             }
             foreach (var gone in _vms.Keys.Where(id => !present.Contains(id)).ToList())
             {
@@ -84,12 +88,18 @@ public sealed class VmMetrics
         }
     }
 
-    private void Apply(VmSnapshot vm, bool record)
+    private void Apply(VmSnapshot vm)
     {
         if (!_vms.TryGetValue(vm.Id, out var known) || known.Uid != vm.Uid)
         {
-            // A VM first met through an event is new: all of its transitions count. One met in a relist is not.
-            known = new Tracked { Uid = vm.Uid, CreatedAt = vm.CreatedAt, LastTransitionAt = record ? DateTimeOffset.MinValue : LatestTransition(vm) };
+            // Transitions from before measuring began (e.g. before a silo restart) are history, not samples.
+            known = new Tracked
+            {
+                Uid = vm.Uid,
+                CreatedAt = vm.CreatedAt,
+                LastTransitionAt = _startedAt,
+                ReachedRunning = vm.Status.PhaseTransitions.Any(t => t.Phase == VmPhase.Running && t.At <= _startedAt),
+            };
             _vms[vm.Id] = known;
         }
         else if (vm.ResourceVersion < known.ResourceVersion)
@@ -108,10 +118,6 @@ public sealed class VmMetrics
                 continue;
             }
             known.LastTransitionAt = t.At;
-            if (!record)
-            {
-                continue;
-            }
             var phase = new KeyValuePair<string, object?>(OrvirtMetrics.PhaseTag, t.Phase.ToString());
             if (i > 0)
             {
@@ -119,17 +125,11 @@ public sealed class VmMetrics
             }
             if (t.Phase == VmPhase.Running && !known.ReachedRunning)
             {
+                known.ReachedRunning = true;
                 _createToRunning.Record(Math.Max(0, (t.At - known.CreatedAt).TotalSeconds));
             }
         }
-        if (vm.Status.Phase == VmPhase.Running)
-        {
-            known.ReachedRunning = true;
-        }
     }
-
-    private static DateTimeOffset LatestTransition(VmSnapshot vm) =>
-        vm.Status.PhaseTransitions.IsDefaultOrEmpty ? DateTimeOffset.MinValue : vm.Status.PhaseTransitions.Max(t => t.At);
 
     private IEnumerable<Measurement<int>> ObservePhaseCounts()
     {
@@ -156,6 +156,7 @@ public sealed class VmMetrics
         public VmPhase Phase { get; set; }
         public string Node { get; set; } = "";
         public DateTimeOffset LastTransitionAt { get; set; }
+        /// <summary>Its first Running has been recorded (or happened before measuring began).</summary>
         public bool ReachedRunning { get; set; }
     }
 }

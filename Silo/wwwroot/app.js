@@ -215,7 +215,12 @@ function connect() {
   source.addEventListener("vm", ev => {
     const e = JSON.parse(ev.data);
     const key = keyOf(e.vm);
-    if (e.type === "DELETED") state.vms.delete(key); else state.vms.set(key, e.vm);
+    if (e.type === "DELETED") {
+      state.vms.delete(key);
+      if (key === state.detailKey) state.detailView = null;
+    } else {
+      state.vms.set(key, e.vm);
+    }
     if (state.synced) {
       const list = state.events.get(key) || [];
       list.unshift({ at: new Date(), type: e.type, status: e.vm.status.printableStatus, phase: e.vm.status.phase, node: e.vm.status.node });

@@ -30,6 +30,12 @@ public sealed class FencingTests(FencingClusterFixture cluster)
         await Eventually.UntilAsync(node.GetInfoAsync, done, expectation,
             n => $"Ready={n.Ready} Fenced={n.Fenced} reason={n.Reason} epoch={n.Epoch} vms={n.VmCount} lastHeartbeat={n.LastHeartbeat:O}");
 
+    /// <summary>Confirms as the agent does: again after a while as long as the node's VMs are still being failed over.</summary>
+    private static Task<NodeInfo> ConfirmUntilUnfencedAsync(FakeAgent agent, long epoch) =>
+        Eventually.UntilAsync(() => agent.ConfirmFencedCleanupAsync(epoch), n => !n.Fenced,
+            $"node {agent.Node} unfenced by the cleanup confirmation at epoch {epoch}",
+            n => $"Ready={n.Ready} Fenced={n.Fenced} reason={n.Reason} epoch={n.Epoch}");
+
     [Fact]
     public async Task AFrozenAgentsNodeIsFencedItsVmsFailOverByRunStrategyAndItIsReadmittedOnlyAfterCleanup()
     {
@@ -127,7 +133,7 @@ public sealed class FencingTests(FencingClusterFixture cluster)
         // It confirms with the fence epoch once it destroyed everything: Ready again, under a new epoch.
         var wrongEpoch = await Assert.ThrowsAsync<ArgumentException>(() => a.ConfirmFencedCleanupAsync(before.Epoch));
         Assert.Contains("confirm with the Epoch of the latest NodeInfo", wrongEpoch.Message);
-        var confirmed = await a.ConfirmFencedCleanupAsync(back.Epoch);
+        var confirmed = await ConfirmUntilUnfencedAsync(a, back.Epoch);
         Assert.Equal((false, true, NodeGrain.ReasonAgentReady, back.Epoch + 1), (confirmed.Fenced, confirmed.Ready, confirmed.Reason, confirmed.Epoch));
         var repeated = await a.ConfirmFencedCleanupAsync(back.Epoch);
         Assert.Equal((false, true, confirmed.Epoch), (repeated.Fenced, repeated.Ready, repeated.Epoch));
@@ -182,7 +188,7 @@ public sealed class FencingTests(FencingClusterFixture cluster)
 
         var back = await only.HeartbeatAsync();
         Assert.True(back.Fenced);
-        var confirmed = await only.ConfirmFencedCleanupAsync(fenced.Epoch);
+        var confirmed = await ConfirmUntilUnfencedAsync(only, fenced.Epoch);
         only.StartHeartbeating(FencingClusterFixture.HeartbeatPeriod);
 
         var second = await only.WaitForDesiredAsync(id, d => d.Power == DesiredPower.Running && d.InstanceId != first.InstanceId, "the new run back on the readmitted node");
@@ -210,7 +216,6 @@ public sealed class FencingTests(FencingClusterFixture cluster)
 
         // Only the directory is read: reading the node grain would activate it.
         var directory = cluster.Client.GetGrain<INodeDirectoryGrain>(GrainKeys.NodeDirectory);
-        var dbg = await Eventually.UntilAsync(() => cluster.Client.GetGrain<INodeGrain>(gone.Node).GetInfoAsync(), n => n.Fenced, "DEBUG direct", n => $"Ready={n.Ready} Fenced={n.Fenced} reason={n.Reason} lastHeartbeat={n.LastHeartbeat:O}");
         var fenced = await Eventually.UntilAsync(
             async () => (await directory.ListAsync()).Single(n => n.Name == gone.Node),
             n => n.Fenced,

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Configuration;
+using Orleans.Serialization;
+using Orleans.Storage;
 using Orleans.Streams;
 using Orleans.TestingHost;
 using Orvirt.Interfaces;
@@ -47,7 +49,9 @@ public abstract class OrvirtClusterFixture : IAsyncLifetime
         var builder = new InProcessTestClusterBuilder(1);
         builder.ConfigureSilo((_, silo) =>
         {
-            silo.AddMemoryGrainStorage(OrvirtNames.GrainStorage);
+            // Orleans' own serializer, as the silo's storages use: the default JSON one cannot read back immutable collections.
+            silo.AddMemoryGrainStorage(OrvirtNames.GrainStorage, options => options.Configure<Serializer>((o, serializer) =>
+                o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer)));
             silo.AddMemoryGrainStorage(OrvirtNames.PubSubStore);
             silo.AddMemoryStreams(OrvirtNames.StreamProvider);
             silo.Services.AddOrvirtGrains(configuration);

@@ -296,6 +296,51 @@ public sealed class VirtualMachineGrainTests(ClusterFixture cluster)
     }
 
     [Fact]
+    public async Task ALostNodeEndsARunThatWasBeingStoppedAsStoppedWithoutAFailure()
+    {
+        var (id, agent, desired) = await RunningVmAsync("lost-stop");
+        await using var _ = agent;
+        Assert.Equal(VmResultCode.Ok, (await cluster.Vm(id).StopAsync(new StopOptions())).Code);
+
+        await cluster.Vm(id).NodeLostAsync(agent.Node, desired.Epoch, "fenced by test");
+
+        var vm = (await cluster.Vm(id).GetAsync()).Vm!;
+        Assert.Equal((PrintableStatus.Stopped, VmPhase.Succeeded, null, 0), (vm.Status.PrintableStatus, vm.Status.Phase, vm.Status.Node, vm.Status.RestartCount));
+        Assert.Null(vm.Status.Condition(ConditionTypes.Failure));
+        await agent.WaitForDesiredAsync(id, d => d.Power == DesiredPower.Absent && d.InstanceId == desired.InstanceId, "removal of the run on the lost node");
+    }
+
+    [Fact]
+    public async Task AVmBeingDeletedWhoseNodeIsLostIsRemovedAndTheLostNodeToldToRemoveIt()
+    {
+        var (id, agent, desired) = await RunningVmAsync("lost-del");
+        await using var _ = agent;
+        await cluster.Vm(id).DeleteAsync();
+        var asked = await agent.WaitForDesiredAsync(id, d => d.Power == DesiredPower.Absent, "removal asked by the delete");
+
+        await cluster.Vm(id).NodeLostAsync(agent.Node, desired.Epoch, "fenced by test");
+
+        Assert.Equal(VmResultCode.NotFound, (await cluster.Vm(id).GetAsync()).Code);
+        var removal = await agent.WaitForDesiredAsync(id, d => d.Power == DesiredPower.Absent && d.Sequence > asked.Sequence, "removal sent again when the VM went");
+        Assert.Equal((agent.Node, desired.InstanceId), (removal.Node, removal.InstanceId));
+        Assert.Equal(0, (await cluster.Client.GetGrain<INodeGrain>(agent.Node).GetInfoAsync()).VmCount);
+    }
+
+    [Fact]
+    public async Task ANodeLostMessageFromAnEpochBeforeTheAssignmentChangesNothing()
+    {
+        var (id, agent, desired) = await RunningVmAsync("lost-old");
+        await using var _ = agent;
+
+        await cluster.Vm(id).NodeLostAsync(agent.Node, desired.Epoch - 1, "an old fence");
+        await cluster.Vm(id).NodeLostAsync("some-other-node", desired.Epoch, "another node's fence");
+
+        var vm = (await cluster.Vm(id).GetAsync()).Vm!;
+        Assert.Equal((PrintableStatus.Running, agent.Node, desired.InstanceId), (vm.Status.PrintableStatus, vm.Status.Node, vm.Status.InstanceId));
+        Assert.Equal(1, (await cluster.Client.GetGrain<INodeGrain>(agent.Node).GetInfoAsync()).VmCount);
+    }
+
+    [Fact]
     public async Task ACrashUnderManualLeavesTheVmStoppedWithTheFailureReason()
     {
         var (id, agent, desired) = await RunningVmAsync("mcrash", RunStrategy.Manual);

@@ -109,15 +109,34 @@ public sealed class RedisServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Sends one inline command and returns the first reply line (e.g. <c>+PONG</c>, <c>:42</c>).</summary>
-    public async Task<string> CommandAsync(string command, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Sends one command (e.g. <c>PING</c>, or <c>HVALS</c> and a key) and returns the reply: one element for a simple, integer
+    /// or bulk reply, one per element for an array reply (a nil element is returned as an empty string). Throws on an error reply.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> CommandAsync(string[] command, CancellationToken cancellationToken = default)
     {
         using var client = new TcpClient();
         await client.ConnectAsync("127.0.0.1", Port, cancellationToken).ConfigureAwait(false);
         var stream = client.GetStream();
-        await stream.WriteAsync(Encoding.ASCII.GetBytes(command + "\r\n"), cancellationToken).ConfigureAwait(false);
-        using var reader = new StreamReader(stream, Encoding.ASCII);
-        return await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) ?? "";
+        var request = new StringBuilder($"*{command.Length}\r\n");
+        foreach (var part in command)
+        {
+            request.Append(CultureInfo.InvariantCulture, $"${Encoding.UTF8.GetByteCount(part)}\r\n{part}\r\n");
+        }
+        await stream.WriteAsync(Encoding.UTF8.GetBytes(request.ToString()), cancellationToken).ConfigureAwait(false);
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        var header = await ReadLineAsync(reader, cancellationToken).ConfigureAwait(false);
+        if (header[0] != '*')
+        {
+            return [await ReadValueAsync(header, reader, cancellationToken).ConfigureAwait(false)];
+        }
+        var count = int.Parse(header.AsSpan(1), CultureInfo.InvariantCulture);
+        var items = new List<string>(Math.Max(count, 0));
+        for (var i = 0; i < count; i++)
+        {
+            items.Add(await ReadValueAsync(await ReadLineAsync(reader, cancellationToken).ConfigureAwait(false), reader, cancellationToken).ConfigureAwait(false));
+        }
+        return items;
     }
 
     /// <summary>Stops the server (SIGTERM, then SIGKILL after 10 s), waits for it and deletes its folder.</summary>
@@ -168,14 +187,14 @@ public sealed class RedisServer : IAsyncDisposable
             {
                 using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 attempt.CancelAfter(TimeSpan.FromSeconds(2));
-                var reply = await CommandAsync("PING", attempt.Token).ConfigureAwait(false);
-                if (reply == "+PONG")
+                var reply = await CommandAsync(["PING"], attempt.Token).ConfigureAwait(false);
+                if (reply is ["PONG"])
                 {
                     return;
                 }
-                last = reply;
+                last = string.Join(" ", reply);
             }
-            catch (Exception e) when (e is SocketException or IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (e is SocketException or IOException or InvalidOperationException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
             {
                 last = e.Message;
             }
@@ -183,6 +202,43 @@ public sealed class RedisServer : IAsyncDisposable
             await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken).ConfigureAwait(false);
         }
         throw new TimeoutException($"redis-server (pid {_process.Id}) did not answer PING on 127.0.0.1:{Port} within {timeout.TotalSeconds:0} s (last: {last}). Output:\n{Output}");
+    }
+
+    private static async Task<string> ReadLineAsync(StreamReader reader, CancellationToken cancellationToken) =>
+        await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { Length: > 0 } line
+            ? line
+            : throw new IOException("redis-server closed the connection or sent an empty line");
+
+    // One RESP value whose first line is header: +simple, :integer, $bulk (nil as ""), -error (thrown).
+    private static async Task<string> ReadValueAsync(string header, StreamReader reader, CancellationToken cancellationToken)
+    {
+        switch (header[0])
+        {
+            case '+' or ':':
+                return header[1..];
+            case '-':
+                throw new InvalidOperationException("redis-server answered " + header[1..]);
+            case '$':
+                var length = int.Parse(header.AsSpan(1), CultureInfo.InvariantCulture);
+                if (length < 0)
+                {
+                    return "";
+                }
+                var buffer = new char[length + 2];
+                var read = 0;
+                while (read < buffer.Length)
+                {
+                    var n = await reader.ReadAsync(buffer.AsMemory(read), cancellationToken).ConfigureAwait(false);
+                    if (n == 0)
+                    {
+                        throw new IOException("redis-server closed the connection in the middle of a reply");
+                    }
+                    read += n;
+                }
+                return new string(buffer, 0, length);
+            default:
+                throw new IOException($"unexpected reply from redis-server: {header}");
+        }
     }
 
     private void KillQuietly()

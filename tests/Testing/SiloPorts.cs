@@ -7,10 +7,10 @@ namespace Orvirt.Testing;
 /// <param name="Gateway">The Orleans client gateway port.</param>
 public sealed record SiloPorts(int Grpc, int Http, int Silo, int Gateway)
 {
-    /// <summary>Four ports that were free on 127.0.0.1 a moment ago.</summary>
-    public static SiloPorts Free()
+    /// <summary><paramref name="count"/> sets of four ports, all different, that were free on 127.0.0.1 a moment ago (one set per silo of a cluster).</summary>
+    public static SiloPorts[] Free(int count)
     {
-        var p = SiloProcess.FreePorts(4);
-        return new SiloPorts(p[0], p[1], p[2], p[3]);
+        var p = SiloProcess.FreePorts(4 * count);
+        return [.. Enumerable.Range(0, count).Select(i => new SiloPorts(p[4 * i], p[4 * i + 1], p[4 * i + 2], p[4 * i + 3]))];
     }
 }

@@ -25,7 +25,14 @@ public sealed class ClusterFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _silo = await SiloProcess.StartAsync();
-        _agent = AgentProcess.Start(NodeName, _silo.GatewayPort, NodeVcpus);
+        _agent = AgentProcess.Start(new AgentProcessOptions
+        {
+            GatewayPort = _silo.GatewayPort,
+            Node = NodeName,
+            Runtime = "test",
+            Vcpus = NodeVcpus,
+            MemoryBytes = 8L << 30,
+        });
         await Eventually.MatchAsync(
             async () => await Http.GetFromJsonAsync<JsonElement>(new Uri(_silo.HttpAddress, "/api/nodes")),
             nodes => nodes.EnumerateArray().Any(n => n.GetProperty("name").GetString() == NodeName && n.GetProperty("ready").GetBoolean()),

@@ -19,7 +19,8 @@ public sealed class VmMetricsTests : IDisposable
 
     public VmMetricsTests()
     {
-        _metrics = new VmMetrics(_meters);
+        // Measuring begins at Created: offsets below are seconds after it (negative: before the silo started).
+        _metrics = new VmMetrics(_meters, new FixedClock(Created));
         _listener.InstrumentPublished = (instrument, listener) =>
         {
             // Only this test's meter: other tests' VmMetrics publish instruments of the same names.
@@ -71,16 +72,44 @@ public sealed class VmMetricsTests : IDisposable
     }
 
     [Fact]
-    public void RelistCountsPhasesWithoutRecordingTransitionsThatHappenedBefore()
+    public void RelistCountsPhasesWithoutRecordingTransitionsFromBeforeTheStart()
     {
         _metrics.Reset([
-            Vm("a", VmPhase.Running, "n1", 3, (VmPhase.Pending, 0), (VmPhase.Running, 1)),
-            Vm("b", VmPhase.Running, "n1", 3, (VmPhase.Pending, 0), (VmPhase.Running, 1)),
-            Vm("c", VmPhase.Pending, null, 1, (VmPhase.Pending, 0)),
+            Vm("a", VmPhase.Running, "n1", 3, (VmPhase.Pending, -9), (VmPhase.Running, -8)),
+            Vm("b", VmPhase.Running, "n1", 3, (VmPhase.Pending, -9), (VmPhase.Running, -8)),
+            Vm("c", VmPhase.Pending, null, 1, (VmPhase.Pending, -5)),
             Vm("d", VmPhase.None, null, 1)]);
 
         Assert.Empty(_recorded);
         Assert.Equal(new Dictionary<(VmPhase, string), int> { [(VmPhase.Running, "n1")] = 2, [(VmPhase.Pending, "")] = 1 }, _metrics.PhaseCounts());
+    }
+
+    [Fact]
+    public void ARelistAheadOfItsEventRecordsTheTransitionAndTheLateEventAddsNothing()
+    {
+        var running = Vm("a", VmPhase.Running, "n1", 3, (VmPhase.Pending, 1), (VmPhase.Scheduled, 1.5), (VmPhase.Running, 3));
+
+        _metrics.Reset([running]);
+        _metrics.Observe(new VmEvent { Type = VmEventType.Added, Vm = running });
+
+        Assert.Equal([("Scheduled", 0.5), ("Running", 1.5)],
+            _recorded.Where(r => r.Instrument == OrvirtMetrics.VmiPhaseTransitionTimeSeconds).Select(r => (r.Phase!, r.Value)));
+        Assert.Equal([3.0], _recorded.Where(r => r.Instrument == OrvirtMetrics.VmCreateToRunningSeconds).Select(r => r.Value));
+    }
+
+    [Fact]
+    public void AVmRunningBeforeTheStartIsNotCountedAsCreatedToRunningWhenItRunsAgain()
+    {
+        _metrics.Reset([Vm("a", VmPhase.Running, "n1", 3, (VmPhase.Pending, -9), (VmPhase.Running, -8))]);
+        _metrics.Observe(new VmEvent
+        {
+            Type = VmEventType.Modified,
+            Vm = Vm("a", VmPhase.Running, "n1", 6, (VmPhase.Pending, -9), (VmPhase.Running, -8), (VmPhase.Succeeded, 2), (VmPhase.Pending, 3), (VmPhase.Running, 5)),
+        });
+
+        Assert.DoesNotContain(_recorded, r => r.Instrument == OrvirtMetrics.VmCreateToRunningSeconds);
+        Assert.Equal([("Succeeded", 10.0), ("Pending", 1.0), ("Running", 2.0)],
+            _recorded.Where(r => r.Instrument == OrvirtMetrics.VmiPhaseTransitionTimeSeconds).Select(r => (r.Phase!, r.Value)));
     }
 
     [Fact]
@@ -126,6 +155,11 @@ public sealed class VmMetricsTests : IDisposable
             }
         }
         return null;
+    }
+
+    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
     }
 
     private sealed class PlainMeterFactory : IMeterFactory

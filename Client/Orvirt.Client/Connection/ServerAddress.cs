@@ -13,6 +13,26 @@ public static class ServerAddress
     public const string TokenVariable = "ORVIRT_TOKEN";
 
     /// <summary>
+    /// Like <see cref="Resolve"/> for a value that may list several servers of a cluster separated by commas
+    /// (e.g. <c>http://10.0.0.5:5050,http://10.0.0.6:5050</c>); each is checked and the source is named in an error.
+    /// </summary>
+    public static IReadOnlyList<Uri> ResolveAll(string? flag, string? environment)
+    {
+        var (text, source) = !string.IsNullOrWhiteSpace(flag)
+            ? (flag, "--server")
+            : !string.IsNullOrWhiteSpace(environment)
+                ? (environment, EnvironmentVariable)
+                : (Default, "the default");
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        if (parts.Any(string.IsNullOrEmpty))
+        {
+            throw new CliException(ExitCodes.Usage,
+                $"{source}: '{text}' has an empty entry; separate server addresses with single commas, e.g. --server http://10.0.0.5:5050,http://10.0.0.6:5050");
+        }
+        return [.. parts.Select(part => source == "--server" ? Resolve(part, null) : Resolve(null, part))];
+    }
+
+    /// <summary>
     /// Picks the address by precedence and checks it. A bare <c>host:port</c> gets <c>http://</c>.
     /// Throws <see cref="CliException"/> (usage) naming the source of a bad value and how to fix it.
     /// </summary>

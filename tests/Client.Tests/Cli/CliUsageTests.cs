@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Orvirt.Testing;
 
 namespace Orvirt.Client.Tests.Cli;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Orvirt.Client.Tests.Cli;
+using Orvirt.Testing;
 
 namespace Orvirt.Client.Tests.EndToEnd;
 

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Orvirt.Client.Tests.Cli;
+using Orvirt.Testing;
 
 namespace Orvirt.Client.Tests.EndToEnd;
 

@@ -122,6 +122,29 @@ public sealed class CrdSyncTests(SyncClusterFixture cluster)
     }
 
     [Fact]
+    public async Task ReconcilesThatChangeNoStatusWriteNoStatus()
+    {
+        await using var h = await SyncHarness.StartAsync(cluster);
+        await h.CreateAsync(h.Vm("web"));
+        await h.WaitForCrAsync("web", c => Status(c) == "Running" && (bool?)c["status"]?["ready"] == true && Observed(c) == 1, "Running and ready");
+        var baseline = h.Api.Faults.Requests.Count;
+
+        // Each label change makes the sync reconcile the VM (it applies the label to the grain) without changing
+        // its status. Reconciles of one VM run one after another, so when label i has reached the grain, the
+        // reconcile of label i-1 has finished, status write included.
+        for (var i = 1; i <= 10; i++)
+        {
+            var value = $"v{i}";
+            await h.PatchAsync("web", "{\"metadata\":{\"labels\":{\"round\":\"" + value + "\"}}}");
+            await Eventually.UntilAsync(async () => (await h.Grain("web").GetAsync()).Vm?.Spec.Labels.GetValueOrDefault("round") == value,
+                $"label round={value} on the grain", log: () => h.Log);
+        }
+
+        var statusWrites = h.Api.Faults.Requests.Skip(baseline).Count(r => r.Method == "PATCH" && r.Path.EndsWith("/status", StringComparison.Ordinal));
+        Assert.True(statusWrites == 0, $"{statusWrites} status writes while the status did not change");
+    }
+
+    [Fact]
     public async Task AVmChangedThroughTheApiIsWrittenBackIntoItsCr()
     {
         await using var h = await SyncHarness.StartAsync(cluster);

@@ -50,9 +50,3 @@ public sealed class SyncClusterFixture : IAsyncLifetime
         }
     }
 }
-
-[CollectionDefinition(Name)]
-public sealed class SyncClusterCollection : ICollectionFixture<SyncClusterFixture>
-{
-    public const string Name = "sync cluster";
-}

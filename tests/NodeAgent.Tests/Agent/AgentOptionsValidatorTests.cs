@@ -16,6 +16,7 @@ public sealed class AgentOptionsValidatorTests
     [InlineData("Runtime", "docker", "use process, test or auto")]
     [InlineData("Gateway", "127.0.0.1", "host:port")]
     [InlineData("Gateway", "127.0.0.1:70000", "host:port")]
+    [InlineData("Gateway", "127.0.0.1:30000,127.0.0.1", "separated by commas")]
     [InlineData("PodsDirectory", "pods", "absolute path")]
     [InlineData("PodsDirectory", "/var/lib/orvirt/a-very-long-folder-name-for-pods-that-breaks-sockets", "108-byte")]
     [InlineData("ImagesDirectory", "images", "absolute path")]
@@ -28,6 +29,15 @@ public sealed class AgentOptionsValidatorTests
         var result = new AgentOptionsValidator().Validate(null, o);
         Assert.True(result.Failed);
         Assert.Contains(expected, result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SeveralGatewaysSeparatedByCommasAreValid()
+    {
+        var result = new AgentOptionsValidator().Validate(null, new AgentOptions { Node = "node-1", Gateway = "10.0.0.1:30000, 10.0.0.2:30001,silo-3:30002" });
+        Assert.True(result.Succeeded, result.FailureMessage);
+        Assert.True(AgentOptionsValidator.TryParseGateways("10.0.0.1:30000, 10.0.0.2:30001", out var gateways));
+        Assert.Equal([("10.0.0.1", 30000), ("10.0.0.2", 30001)], gateways);
     }
 
     [Fact]

@@ -59,7 +59,7 @@ public sealed class SiloHostTests
     [InlineData("ORVIRT__SILOPORT", "0", "ORVIRT__SILOPORT=11111")]
     [InlineData("ORVIRT__STREAMS__BATCHSIZE", "0", "ORVIRT__STREAMS__BATCHSIZE=100")]
     [InlineData("ORVIRT__LIMITS__MAXVCPUS", "0", "ORVIRT__LIMITS__MAXVCPUS=512")]
-    [InlineData("ORVIRT__MODE", "Redis", "not supported yet")]
+    [InlineData("ORVIRT__MODE", "Redis", "ORVIRT__REDIS=127.0.0.1:6379")]
     public async Task ABadSettingStopsTheSiloWithAMessageThatSaysHowToFixIt(string variable, string value, string fix)
     {
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() =>

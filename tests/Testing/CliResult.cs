@@ -1,4 +1,4 @@
-namespace Orvirt.Client.Tests.Cli;
+namespace Orvirt.Testing;
 
 /// <summary>What one run of the <c>orvirt</c> binary produced.</summary>
 public sealed record CliResult(int ExitCode, string Stdout, string Stderr, string CommandLine)

@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using System.Text;
-using Orvirt.Testing;
 
-namespace Orvirt.Client.Tests.Cli;
+namespace Orvirt.Testing;
 
 /// <summary>Runs the real <c>orvirt</c> binary (<c>dotnet orvirt.dll</c>) as a child process.</summary>
 public static class CliProcess

@@ -1,0 +1,82 @@
+using Orvirt.Client;
+
+namespace Orvirt.EndToEnd.Tests;
+
+/// <summary>A real QEMU VM through its whole life, driven by the <c>orvirt</c> CLI and checked with virsh and /proc.</summary>
+[Collection(QemuCollection.Name)]
+public sealed class VmLifecycleTests(QemuCluster cluster)
+{
+    private OrvirtCli Cli => cluster.Cli;
+
+    [Fact]
+    public async Task AVmBootsPausesStopsStartsRestartsAndIsDeletedWithItsPod()
+    {
+        var ns = cluster.Namespace("life");
+        const string name = "vm1";
+        var pod = cluster.Pod(ns, name);
+
+        await Cli.CreateTinyVmAsync(ns, name);
+        var running = await Cli.WaitForAsync(ns, name, "Running", timeoutSeconds: 30);
+        Assert.Equal(cluster.Node, running.Node);
+        Assert.Equal(KvmOpens() ? "Kvm" : "Tcg", running.Hypervisor);
+        Assert.True(running.Ready, running.ToString());
+        Assert.NotEmpty(running.InstanceId);
+        Assert.Equal("running", await pod.VirshListStateAsync());
+        var firstQemu = pod.RequireQemuPid();
+
+        await Cli.OkAsync("vm", "pause", name, "-n", ns);
+        await Cli.WaitForAsync(ns, name, "Paused");
+        Assert.Equal("paused", await pod.VirshListStateAsync());
+        await Cli.OkAsync("vm", "unpause", name, "-n", ns);
+        var unpaused = await Cli.WaitForAsync(ns, name, "Running");
+        Assert.Equal("running", await pod.VirshListStateAsync());
+        Assert.Equal(running.InstanceId, unpaused.InstanceId);
+        Assert.Equal(firstQemu, pod.RequireQemuPid());
+
+        await Cli.OkAsync("vm", "stop", name, "-n", ns);
+        await Cli.WaitForAsync(ns, name, "Stopped");
+        await WaitGoneAsync(firstQemu, "the QEMU process after vm stop");
+        Assert.Null(pod.QemuPid());
+
+        await Cli.OkAsync("vm", "start", name, "-n", ns);
+        var started = await Cli.WaitForAsync(ns, name, "Running");
+        Assert.NotEqual(running.InstanceId, started.InstanceId);
+        Assert.Equal("running", await pod.VirshListStateAsync());
+        var secondQemu = pod.RequireQemuPid();
+        Assert.NotEqual(firstQemu, secondQemu);
+
+        await Cli.OkAsync("vm", "restart", name, "-n", ns);
+        var restarted = await Cli.EventuallyAsync(ns, name, v => v.Status == "Running" && v.InstanceId != started.InstanceId, "Running with a new instance id after vm restart");
+        Assert.NotEmpty(restarted.InstanceId);
+        Assert.Equal("running", await pod.VirshListStateAsync());
+        await WaitGoneAsync(secondQemu, "the previous run's QEMU after vm restart");
+
+        var daemon = pod.RequireDaemonPid();
+        var lastQemu = pod.RequireQemuPid();
+        await Cli.OkAsync("vm", "delete", name, "-n", ns);
+        await Cli.WaitForAsync(ns, name, "Deleted");
+        var get = await Cli.RunAsync("vm", "get", name, "-n", ns);
+        Assert.True(get.ExitCode == ExitCodes.NotFound, get.ToString());
+        await Orvirt.Testing.Eventually.MatchAsync(() => Task.FromResult(pod.Exists), exists => !exists, $"pod folder {pod.Directory} removed after vm delete");
+        await WaitGoneAsync(lastQemu, "the QEMU process after vm delete");
+        await WaitGoneAsync(daemon, "the pod's libvirtd after vm delete");
+        var virsh = await pod.VirshAsync("list", "--all");
+        Assert.True(virsh.ExitCode != 0, $"the pod's daemon should be gone, yet virsh answered:\n{virsh}");
+    }
+
+    /// <summary>What the agent decides too: KVM when /dev/kvm opens read-write, else TCG.</summary>
+    private static bool KvmOpens()
+    {
+        try
+        {
+            using var kvm = new FileStream("/dev/kvm", FileMode.Open, FileAccess.ReadWrite);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    private Task WaitGoneAsync(int pid, string what) => PodAssert.GoneAsync(pid, what, cluster);
+}
