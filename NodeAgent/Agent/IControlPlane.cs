@@ -12,6 +12,14 @@ public interface IControlPlane
     /// <summary>Keeps the node Ready.</summary>
     Task<NodeInfo> HeartbeatAsync(string node, string agentInstanceId, CancellationToken ct);
 
+    /// <summary>
+    /// Tells a fenced node that its agent destroyed everything no longer assigned to it; <paramref name="epoch"/> is the
+    /// epoch the node was fenced at. The answer is still fenced while its VMs are being failed over (call again later).
+    /// Throws <see cref="ArgumentException"/> for a wrong epoch and <see cref="InvalidOperationException"/> when this agent
+    /// instance is not the registered one.
+    /// </summary>
+    Task<NodeInfo> ConfirmFencedCleanupAsync(string node, string agentInstanceId, long epoch, CancellationToken ct);
+
     /// <summary>Every VM assigned to the node.</summary>
     Task<ImmutableArray<VmDesired>> GetAssignmentsAsync(string node, CancellationToken ct);
 

@@ -15,6 +15,10 @@ public sealed class OrleansControlPlane(IClusterClient client) : IControlPlane
         client.GetGrain<INodeGrain>(node).HeartbeatAsync(agentInstanceId).WaitAsync(ct);
 
     /// <inheritdoc />
+    public Task<NodeInfo> ConfirmFencedCleanupAsync(string node, string agentInstanceId, long epoch, CancellationToken ct) =>
+        client.GetGrain<INodeGrain>(node).ConfirmFencedCleanupAsync(agentInstanceId, epoch).WaitAsync(ct);
+
+    /// <inheritdoc />
     public Task<ImmutableArray<VmDesired>> GetAssignmentsAsync(string node, CancellationToken ct) =>
         client.GetGrain<INodeGrain>(node).GetAssignmentsAsync().WaitAsync(ct);
 

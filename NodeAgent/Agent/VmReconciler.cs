@@ -18,17 +18,19 @@ public sealed partial class VmReconciler
     private readonly DesiredStore _desired;
     private readonly ObservedStateCache _cache;
     private readonly PodSupervisor _pods;
+    private readonly NodeFence _fence;
     private readonly IControlPlane _control;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ResiliencePipeline _transient;
 
-    public VmReconciler(string node, DesiredStore desired, ObservedStateCache cache, PodSupervisor pods, IControlPlane control, TimeProvider time, ILogger<VmReconciler> logger)
+    public VmReconciler(string node, DesiredStore desired, ObservedStateCache cache, PodSupervisor pods, NodeFence fence, IControlPlane control, TimeProvider time, ILogger<VmReconciler> logger)
     {
         _node = node;
         _desired = desired;
         _cache = cache;
         _pods = pods;
+        _fence = fence;
         _control = control;
         _time = time;
         _logger = logger;
@@ -73,7 +75,10 @@ public sealed partial class VmReconciler
             }
         }
         var forUs = desired is not null && desired.Node == _node;
-        var effective = forUs ? desired : null;
+        // The node is fenced, or this desired state is from before its last fence: the VM was released and may run
+        // elsewhere now, so what is here is destroyed and never started again.
+        var voided = forUs && _fence.IsVoid(desired!);
+        var effective = forUs && !voided ? desired : null;
 
         var observed = _cache.Get(id);
         if ((!observed.Exists || observed.InstanceId.Length == 0) && _pods.PodExists(id))
@@ -82,6 +87,10 @@ public sealed partial class VmReconciler
             observed = await _pods.RefreshAsync(id, ct);
         }
         var action = SyncDecision.Decide(effective, observed, _pods.PodExists(id));
+        if (voided && action != SyncAction.None)
+        {
+            LogVoided(_logger, id.Namespace, id.Name, desired!.Epoch, _fence.FencedAtEpoch ?? _fence.VoidBelowEpoch);
+        }
         if (action != SyncAction.None)
         {
             LogAction(_logger, id.Namespace, id.Name, action.ToString(), observed.State.ToString(), effective?.Power.ToString() ?? "Gone", effective?.Sequence ?? 0);
@@ -103,7 +112,7 @@ public sealed partial class VmReconciler
             _desired.MarkApplied(effective);
             await ReportAsync(effective, action, failure, ct);
         }
-        else if (action == SyncAction.Delete && failure is null)
+        else if (failure is null && (action == SyncAction.Delete || voided))
         {
             _desired.Forget(id);
         }
@@ -230,6 +239,9 @@ public sealed partial class VmReconciler
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Namespace}/{Name}: {Action} (observed {Observed}, desired {Desired} seq {Sequence})")]
     private static partial void LogAction(ILogger logger, string @namespace, string name, string action, string observed, string desired, long sequence);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Namespace}/{Name}: desired state of epoch {Epoch} is void (node fenced at epoch {FenceEpoch}); removing what is here")]
+    private static partial void LogVoided(ILogger logger, string @namespace, string name, long epoch, long fenceEpoch);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Namespace}/{Name}: {Action} failed: {Error}")]
     private static partial void LogActionFailed(ILogger logger, string @namespace, string name, string action, string error);

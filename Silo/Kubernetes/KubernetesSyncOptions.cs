@@ -6,6 +6,7 @@ namespace Orvirt.Silo.Kubernetes;
 /// </summary>
 public sealed class KubernetesSyncOptions
 {
+    /// <summary>The configuration section.</summary>
     public const string Section = "Orvirt:Kubernetes";
 
     /// <summary>Use the pod's service account (in a cluster). Default false.</summary>

@@ -6,6 +6,7 @@ namespace Orvirt.Silo.Kubernetes;
 /// <summary>Checks <see cref="KubernetesSyncOptions"/> and says how to fix each failure.</summary>
 public sealed class KubernetesSyncOptionsValidator : IValidateOptions<KubernetesSyncOptions>
 {
+    /// <inheritdoc />
     public ValidateOptionsResult Validate(string? name, KubernetesSyncOptions options)
     {
         var failures = new List<string>();

@@ -5,17 +5,27 @@ namespace Orvirt.KubeApiServer;
 /// <summary>A resource the fake API server serves: its names, scope, schema and subresources.</summary>
 public sealed record ResourceType
 {
+    /// <summary>API group, empty for the core group.</summary>
     public required string Group { get; init; }
+    /// <summary>Served version, e.g. <c>v1alpha1</c>.</summary>
     public required string Version { get; init; }
+    /// <summary>Plural resource name used in URLs.</summary>
     public required string Plural { get; init; }
+    /// <summary>Singular name (discovery).</summary>
     public required string Singular { get; init; }
+    /// <summary>Object kind.</summary>
     public required string Kind { get; init; }
+    /// <summary>Short names, e.g. <c>vm</c>.</summary>
     public IReadOnlyList<string> ShortNames { get; init; } = [];
+    /// <summary>Categories, e.g. <c>all</c>.</summary>
     public IReadOnlyList<string> Categories { get; init; } = [];
+    /// <summary>True for namespaced resources.</summary>
     public bool Namespaced { get; init; } = true;
     /// <summary>True for custom resources: strategic merge patch is refused with 415 and metadata.generation is kept.</summary>
     public bool IsCustom { get; init; }
+    /// <summary>True when the resource has a <c>/status</c> subresource.</summary>
     public bool HasStatusSubresource { get; init; }
+    /// <summary>The schema writes are pruned, defaulted and validated against; null for built-in resources.</summary>
     public StructuralSchema? Schema { get; init; }
     /// <summary>The CRD's additionalPrinterColumns (name, type, jsonPath, description, format, priority).</summary>
     public IReadOnlyList<JsonObject> PrinterColumns { get; init; } = [];
