@@ -74,7 +74,7 @@ public sealed class Scenarios(BenchOptions options, List<BenchResult> results)
         using var conn = OrvirtConnection.Create(silo.GrpcAddress);
         await WaitNodeReadyAsync(conn, agent.Node, agent);
         await using var tracker = new StatusTracker(conn.VirtualMachines);
-        await tracker.Subscribed;
+        await tracker.WaitLiveAsync();
         var agentRssBefore = ProcessStats.RssKiB(agent.Pid);
 
         // G1: create -> Running at a fixed rate.
@@ -181,7 +181,7 @@ public sealed class Scenarios(BenchOptions options, List<BenchResult> results)
         using var conn = OrvirtConnection.Create(silo.GrpcAddress);
         await WaitNodeReadyAsync(conn, agent.Node, agent);
         await using var tracker = new StatusTracker(conn.VirtualMachines);
-        await tracker.Subscribed;
+        await tracker.WaitLiveAsync();
         var g2 = await CreateAtRateAsync(conn, tracker, "g2", options.QemuVms, rate: 2, memory: "64Mi", timeout: TimeSpan.FromSeconds(180));
         var hypervisor = (await conn.VirtualMachines.GetAsync(new GetRequest { Namespace = "g2", Name = g2.Keys[0].Split('/')[1] })).Status.Hypervisor;
         Add("G2", $"create -> Running, {options.QemuVms} real QEMU VMs ({hypervisor}) in process pods at 2/s", g2, "p50 <= 1.5 s", s => s.P50 <= 1500);

@@ -11,16 +11,14 @@ public sealed class StatusTracker : IAsyncDisposable
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, long>> _seen = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
-    private readonly TaskCompletionSource _subscribed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly VirtualMachines.VirtualMachinesClient _client;
 
     public StatusTracker(VirtualMachines.VirtualMachinesClient client)
     {
+        _client = client;
         _loop = Task.Run(async () =>
         {
             using var call = client.Watch(new WatchRequest { AllNamespaces = true }, cancellationToken: _stop.Token);
-            // The server sends headers once it subscribed; nothing else tells us the watch is live.
-            await call.ResponseHeadersAsync.ConfigureAwait(false);
-            _subscribed.TrySetResult();
             try
             {
                 await foreach (var e in call.ResponseStream.ReadAllAsync(_stop.Token).ConfigureAwait(false))
@@ -40,7 +38,45 @@ public sealed class StatusTracker : IAsyncDisposable
         });
     }
 
-    public Task Subscribed => _subscribed.Task;
+    /// <summary>
+    /// Waits until the watch delivers events: creates probe VMs (Halted, so nothing runs) until one is seen, then deletes them.
+    /// A watch sends nothing before its first event, so a probe is the only proof that it is live.
+    /// </summary>
+    public async Task WaitLiveAsync()
+    {
+        var probes = new List<string>();
+        try
+        {
+            for (var attempt = 0; attempt < 30; attempt++)
+            {
+                var name = $"probe-{attempt}";
+                probes.Add(name);
+                await _client.CreateAsync(new CreateRequest
+                {
+                    Namespace = "bench-probe",
+                    Name = name,
+                    Spec = new VirtualMachineSpec { RunStrategy = "Halted", Memory = "16Mi" },
+                });
+                var sw = Stopwatch.StartNew();
+                while (sw.Elapsed < TimeSpan.FromSeconds(1))
+                {
+                    if (_seen.ContainsKey("bench-probe/" + name))
+                    {
+                        return;
+                    }
+                    await Task.Delay(10).ConfigureAwait(false);
+                }
+            }
+            throw new TimeoutException("the watch delivered no event for 30 probe VMs; is the silo's event stream working?");
+        }
+        finally
+        {
+            foreach (var probe in probes)
+            {
+                await _client.DeleteAsync(new VmRef { Namespace = "bench-probe", Name = probe });
+            }
+        }
+    }
 
     /// <summary>The time a VM was first seen in <paramref name="status"/>, or null.</summary>
     public long? When(string key, string status) =>
