@@ -78,6 +78,15 @@ public sealed class VmIndexGrain(
         });
     }
 
+    /// <inheritdoc />
+    public Task<int> CountAsync(string @namespace)
+    {
+        // Names are DNS-1123 labels (ASCII), so every entry of the namespace sorts between these two.
+        var first = new VmIndexEntry { Namespace = @namespace, Name = "" };
+        var last = new VmIndexEntry { Namespace = @namespace, Name = "\uffff" };
+        return Task.FromResult(Sorted.GetViewBetween(first, last).Count);
+    }
+
     private static int Compare(VmIndexEntry? a, VmIndexEntry? b)
     {
         if (a is null || b is null)

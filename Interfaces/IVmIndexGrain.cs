@@ -17,6 +17,10 @@ public interface IVmIndexGrain : IGrainWithStringKey
     /// <summary>One page of VMs in name order.</summary>
     [Alias("List")]
     Task<VmListPage> ListAsync(VmListQuery query);
+
+    /// <summary>How many VMs <paramref name="namespace"/> holds.</summary>
+    [Alias("Count")]
+    Task<int> CountAsync(string @namespace);
 }
 
 [GenerateSerializer, Immutable, Alias("orvirt.VmIndexEntry")]

@@ -7,6 +7,7 @@ using Orvirt.Silo.Dashboard;
 using Orvirt.Silo.Hosting;
 using Orvirt.Silo.Metrics;
 using Orvirt.Silo.Options;
+using Orvirt.Silo.Security;
 using Orvirt.Silo.Storage;
 using Orvirt.Silo.Web;
 
@@ -27,19 +28,25 @@ var siloOptions = builder.Configuration.GetSection(SiloOptions.Section).Get<Silo
 var streaming = builder.Configuration.GetSection(StreamingOptions.Section).Get<StreamingOptions>() ?? new StreamingOptions();
 var limits = builder.Configuration.GetSection(LimitsOptionsValidator.Section).Get<ValidationLimits>() ?? new ValidationLimits();
 var httpAccess = builder.Configuration.GetSection(HttpAccessOptions.Section).Get<HttpAccessOptions>() ?? new HttpAccessOptions();
+var apiLimits = builder.Configuration.GetSection(ApiLimitsOptions.Section).Get<ApiLimitsOptions>() ?? new ApiLimitsOptions();
 AccessTokens? accessTokens = null;
+System.Security.Cryptography.X509Certificates.X509Certificate2? tlsCertificate = null;
 var failures = new[]
 {
     new SiloOptionsValidator().Validate(null, siloOptions),
     new StreamingOptionsValidator().Validate(null, streaming),
     new LimitsOptionsValidator().Validate(null, limits),
+    new ApiLimitsOptionsValidator().Validate(null, apiLimits),
 }.Where(r => r.Failed).SelectMany(r => r.Failures ?? []).ToList();
 failures.AddRange(OrleansBackends.Check(siloOptions, builder.Configuration));
 if (failures.Count == 0)
 {
     // Anything but loopback needs a token for the dashboard, the VM page, /api and /metrics.
     HostPort.TryParse(siloOptions.HttpEndpoint, out var httpBind);
-    accessTokens = AccessTokens.Load(httpAccess, httpBind, failures);
+    // The gRPC API as well: tokens (with roles) are required when it binds anything but loopback.
+    HostPort.TryParse(siloOptions.GrpcEndpoint, out var grpcBind);
+    accessTokens = AccessTokens.Load(httpAccess, httpBind, grpcBind, failures);
+    tlsCertificate = TlsCertificate.Load(builder.Configuration.GetSection(TlsOptions.Section).Get<TlsOptions>() ?? new TlsOptions(), failures);
     failures.AddRange(PortProbe.Check(siloOptions));
     try
     {
@@ -66,6 +73,11 @@ var onKubernetes = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("KUB
 
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
+    if (tlsCertificate is not null)
+    {
+        // Before the Listen calls: endpoint defaults apply to endpoints created after them.
+        kestrel.ConfigureEndpointDefaults(listen => listen.UseHttps(tlsCertificate));
+    }
     KestrelEndpoints.Listen(kestrel, grpcEndpoint, HttpProtocols.Http2);
     KestrelEndpoints.Listen(kestrel, httpEndpoint, HttpProtocols.Http1);
 });
@@ -73,7 +85,7 @@ builder.WebHost.ConfigureKestrel(kestrel =>
 builder.UseOrleans(silo =>
 {
     // Clustering, endpoints, grain storage, PubSubStore and reminders: SQLite on one machine or Redis for a cluster.
-    silo.UseOrvirtBackends(siloOptions, builder.Configuration);
+    silo.UseOrvirtBackends(siloOptions);
     if (onKubernetes)
     {
         silo.UseKubernetesHosting();
@@ -99,6 +111,8 @@ builder.Services.AddGrpc(grpc =>
     grpc.Interceptors.Add<GrpcMetricsInterceptor>();
     grpc.Interceptors.Add<GrainErrorInterceptor>();
 });
+// Bearer tokens with roles, the per-client rate limit, the request size limit and the namespace quota.
+builder.Services.AddOrvirtApiSecurity();
 
 var app = builder.Build();
 

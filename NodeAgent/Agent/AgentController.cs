@@ -19,6 +19,7 @@ public sealed partial class AgentController : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly SemaphoreSlim _resyncSignal = new(0, 1);
     private Task _loops = Task.CompletedTask;
+    private long _announcedFenceEpoch;
 
     public AgentController(AgentOptions options, IPodRuntime runtime, IControlPlane control, TimeProvider time, ILoggerFactory loggers)
     {
@@ -29,7 +30,9 @@ public sealed partial class AgentController : IAsyncDisposable
         Cache = new ObservedStateCache();
         Desired = new DesiredStore();
         Pods = new PodSupervisor(runtime, options.ImagesDirectory, Cache, loggers.CreateLogger<PodSupervisor>());
-        _reconciler = new VmReconciler(options.Node, Desired, Cache, Pods, control, time, loggers.CreateLogger<VmReconciler>());
+        // Three heartbeats: one late or slow heartbeat does not hold starts back.
+        Fence = new NodeFence(3 * options.HeartbeatInterval);
+        _reconciler = new VmReconciler(options.Node, Desired, Cache, Pods, Fence, control, time, loggers.CreateLogger<VmReconciler>());
         Queue = new VmWorkQueue(options.MaxParallelSyncs, _reconciler.SyncAsync, time);
         Pods.Enqueue = Queue.Enqueue;
     }
@@ -51,6 +54,9 @@ public sealed partial class AgentController : IAsyncDisposable
 
     /// <summary>The node as last registered or heartbeated.</summary>
     public NodeInfo? Node { get; private set; }
+
+    /// <summary>Whether the node is fenced, and which cached desired states that made void.</summary>
+    public NodeFence Fence { get; }
 
     /// <summary>Adopts existing pods, registers the node, resyncs, and starts the workers, heartbeat and periodic resync.</summary>
     public async Task StartAsync(CancellationToken ct)
@@ -110,9 +116,75 @@ public sealed partial class AgentController : IAsyncDisposable
             AgentInstanceId = AgentInstanceId,
             AgentVersion = typeof(AgentController).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0",
         };
-        Node = await _control.RegisterAsync(registration, ct);
-        _reconciler.NodeEpoch = Node.Epoch;
-        LogRegistered(_logger, _options.Node, Node.Epoch, registration.Allocatable.Vcpus, registration.Allocatable.MemoryBytes, registration.Hypervisor.ToString(), registration.PodRuntime);
+        var sentAt = _time.GetUtcNow();
+        var info = await _control.RegisterAsync(registration, ct);
+        Node = info;
+        _reconciler.NodeEpoch = info.Epoch;
+        LogRegistered(_logger, _options.Node, info.Epoch, registration.Allocatable.Vcpus, registration.Allocatable.MemoryBytes, registration.Hypervisor.ToString(), registration.PodRuntime);
+        // A fenced node stays fenced across agent restarts: the cleanup starts with the resync that follows a registration.
+        OnFenceStep(Fence.Observe(info, sentAt), info);
+    }
+
+    /// <summary>
+    /// One step of the cleanup of a fenced node: destroys (through the work queue) every domain and pod that the
+    /// assignments no longer list, waits up to one heartbeat interval for that, and once nothing is left confirms the
+    /// cleanup with the epoch the node was fenced at. Until the control plane readmits the node it is called again
+    /// after every heartbeat. Returns true when the node is no longer fenced.
+    /// </summary>
+    public async Task<bool> CleanUpFencedNodeAsync(CancellationToken ct)
+    {
+        if (Fence.FencedAtEpoch is not { } epoch)
+        {
+            return true;
+        }
+        // Empty while the node is fenced: nothing may stay.
+        var assignments = await _control.GetAssignmentsAsync(_options.Node, ct);
+        var assigned = assignments.Select(a => a.Id).ToList();
+        var leftovers = Leftovers(assigned);
+        foreach (var id in leftovers)
+        {
+            Queue.Enqueue(id);
+        }
+        var deadline = _time.GetUtcNow() + _options.HeartbeatInterval;
+        while (leftovers.Count > 0 && _time.GetUtcNow() < deadline)
+        {
+            // Polls the pods folder and the event-fed cache while the work queue destroys; bounded by one heartbeat.
+            await Task.Delay(TimeSpan.FromMilliseconds(100), _time, ct);
+            leftovers = Leftovers(assigned);
+        }
+        if (leftovers.Count > 0)
+        {
+            LogFenceCleanupPending(_logger, _options.Node, epoch, leftovers.Count, string.Join(", ", leftovers.Take(5)));
+            return false;
+        }
+        NodeInfo info;
+        var sentAt = _time.GetUtcNow();
+        try
+        {
+            info = await _control.ConfirmFencedCleanupAsync(_options.Node, AgentInstanceId, epoch, ct);
+        }
+        catch (ArgumentException e)
+        {
+            // Not the epoch the node was fenced at: the next heartbeat answer carries the right one.
+            LogFenceConfirmRefused(_logger, _options.Node, epoch, e.Message);
+            return false;
+        }
+        catch (InvalidOperationException e)
+        {
+            // Not registered, or another agent instance is: register again (the answer is fenced still) and go on.
+            LogFenceConfirmRefused(_logger, _options.Node, epoch, e.Message);
+            await RegisterAsync(ct);
+            RequestResync();
+            return false;
+        }
+        Node = info;
+        var step = Fence.Observe(info, sentAt);
+        if (step == FenceStep.CleanUp)
+        {
+            LogFenceConfirmDeferred(_logger, _options.Node, epoch);
+        }
+        OnFenceStep(step, info);
+        return step == FenceStep.Unfenced;
     }
 
     /// <summary>Loads every assignment from the node grain and queues every VM the agent knows of.</summary>
@@ -157,6 +229,7 @@ public sealed partial class AgentController : IAsyncDisposable
             Pods.CheckHealth();
             try
             {
+                var sentAt = _time.GetUtcNow();
                 var info = await _control.HeartbeatAsync(_options.Node, AgentInstanceId, ct);
                 if (!info.Registered)
                 {
@@ -166,6 +239,11 @@ public sealed partial class AgentController : IAsyncDisposable
                 else
                 {
                     Node = info;
+                    OnFenceStep(Fence.Observe(info, sentAt), info);
+                    if (Fence.IsFenced)
+                    {
+                        await CleanUpFencedNodeAsync(ct);
+                    }
                 }
             }
             catch (Exception e) when (VmReconciler.IsTransient(e) || e is InvalidOperationException)
@@ -204,6 +282,34 @@ public sealed partial class AgentController : IAsyncDisposable
         }
     }
 
+    private void OnFenceStep(FenceStep step, NodeInfo info)
+    {
+        // Starts held back while no recent Ready answer was known run now, unless the answer said the opposite.
+        if (Fence.MayStart(_time.GetUtcNow()))
+        {
+            foreach (var id in Fence.TakeDeferred())
+            {
+                Queue.Enqueue(id);
+            }
+        }
+        switch (step)
+        {
+            case FenceStep.CleanUp when info.Epoch != _announcedFenceEpoch:
+                _announcedFenceEpoch = info.Epoch;
+                LogFenced(_logger, _options.Node, info.Epoch);
+                break;
+            case FenceStep.Unfenced:
+                // New assignments carry the epoch after the fence; anything older stays void.
+                _reconciler.NodeEpoch = info.Epoch;
+                LogUnfenced(_logger, _options.Node, info.Epoch, info.Ready);
+                RequestResync();
+                break;
+        }
+    }
+
+    private List<VmId> Leftovers(IEnumerable<VmId> assigned) =>
+        [.. NodeFence.Leftovers(assigned, Pods.PodsOnDisk(), Cache.Keys.Where(id => Cache.Get(id).Exists))];
+
     private static async Task<bool> WaitTickAsync(PeriodicTimer timer, CancellationToken ct)
     {
         try
@@ -230,6 +336,21 @@ public sealed partial class AgentController : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "node {Node}: heartbeat failed: {Error}")]
     private static partial void LogHeartbeatFailed(ILogger logger, string node, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "node {Node}: fenced at epoch {Epoch}; nothing is started, every VM here is destroyed before the node is readmitted")]
+    private static partial void LogFenced(ILogger logger, string node, long epoch);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "node {Node}: fence at epoch {Epoch}: {Count} VMs still to destroy ({First})")]
+    private static partial void LogFenceCleanupPending(ILogger logger, string node, long epoch, int count, string first);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "node {Node}: cleanup confirmation for epoch {Epoch} refused: {Error}")]
+    private static partial void LogFenceConfirmRefused(ILogger logger, string node, long epoch, string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "node {Node}: cleanup confirmed for epoch {Epoch}; its VMs are still being failed over, confirming again after the next heartbeat")]
+    private static partial void LogFenceConfirmDeferred(ILogger logger, string node, long epoch);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "node {Node}: readmitted at epoch {Epoch} (Ready {Ready}); resyncing")]
+    private static partial void LogUnfenced(ILogger logger, string node, long epoch, bool ready);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "node {Node}: resync failed: {Error}")]
     private static partial void LogResyncFailed(ILogger logger, string node, string error);

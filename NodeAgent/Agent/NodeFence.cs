@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Orvirt.Interfaces;
 
 namespace Orvirt.NodeAgent.Agent;
@@ -10,13 +11,21 @@ namespace Orvirt.NodeAgent.Agent;
 /// <remarks>
 /// A node missed heartbeats past the grace period (its agent frozen or cut off): the control plane raised its epoch,
 /// released its VMs and restarted them elsewhere. Whatever this agent still holds from before is void: a domain of such a
-/// VM must be destroyed, never started again, and the node is readmitted only after that.
+/// VM must be destroyed, never started again, and the node is readmitted only after that. An agent that was frozen does
+/// not know it was fenced until an answer says so: it starts nothing unless its node was last seen Ready within the
+/// lease (<see cref="MayStart"/>), and the VMs it held back are synced again after the next Ready answer.
 /// </remarks>
-public sealed class NodeFence
+/// <param name="lease">How long a Ready answer allows starts, counted from when its request was sent (the agent uses three heartbeat intervals).</param>
+public sealed class NodeFence(TimeSpan lease)
 {
     private readonly Lock _gate = new();
+    private readonly ConcurrentDictionary<VmId, byte> _deferred = new();
     private long? _fencedAtEpoch;
     private long _voidBelowEpoch;
+    private DateTimeOffset? _readySentAt;
+
+    /// <summary>How long a Ready answer allows starts.</summary>
+    public TimeSpan Lease => lease;
 
     /// <summary>The epoch the node was fenced at (the one to confirm with), or null when it is not fenced.</summary>
     public long? FencedAtEpoch
@@ -50,10 +59,16 @@ public sealed class NodeFence
     /// desired state stamped with an older epoch (the fence raised the epoch above all of them), for good: nothing is
     /// ever assigned to this node at the fenced epoch, and after the cleanup new assignments carry the epoch after it.
     /// </summary>
-    public FenceStep Observe(NodeInfo info)
+    /// <param name="info">The answer.</param>
+    /// <param name="sentAt">When the request that got this answer was sent; a Ready answer allows starts until <see cref="Lease"/> after it.</param>
+    public FenceStep Observe(NodeInfo info, DateTimeOffset sentAt)
     {
         lock (_gate)
         {
+            if (info.Registered && info.Ready && !info.Fenced && (_readySentAt is null || sentAt > _readySentAt))
+            {
+                _readySentAt = sentAt;
+            }
             if (info.Fenced)
             {
                 _fencedAtEpoch = info.Epoch;
@@ -67,6 +82,35 @@ public sealed class NodeFence
             }
             return FenceStep.None;
         }
+    }
+
+    /// <summary>
+    /// True when the node was seen Ready, not fenced, in an answer to a request sent within <see cref="Lease"/> before
+    /// <paramref name="now"/>: only then may a VM be started, resumed or replaced here.
+    /// </summary>
+    public bool MayStart(DateTimeOffset now)
+    {
+        lock (_gate)
+        {
+            return _fencedAtEpoch is null && _readySentAt is { } sent && now - sent <= lease;
+        }
+    }
+
+    /// <summary>Records a VM whose start waits for the next Ready answer.</summary>
+    public void Defer(VmId id) => _deferred.TryAdd(id, 0);
+
+    /// <summary>The VMs held back since the last call, to be synced again (called after a Ready answer).</summary>
+    public IReadOnlyList<VmId> TakeDeferred()
+    {
+        var taken = new List<VmId>();
+        foreach (var id in _deferred.Keys)
+        {
+            if (_deferred.TryRemove(id, out _))
+            {
+                taken.Add(id);
+            }
+        }
+        return taken;
     }
 
     /// <summary>

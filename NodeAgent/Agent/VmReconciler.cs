@@ -91,6 +91,14 @@ public sealed partial class VmReconciler
         {
             LogVoided(_logger, id.Namespace, id.Name, desired!.Epoch, _fence.FencedAtEpoch ?? _fence.VoidBelowEpoch);
         }
+        if (action is SyncAction.Start or SyncAction.ReplaceRun or SyncAction.Resume && !_fence.MayStart(_time.GetUtcNow()))
+        {
+            // No Ready answer within the lease (agent frozen, cut off, or fenced): the VM may run elsewhere by now.
+            // Nothing is started; the next Ready answer syncs it again.
+            _fence.Defer(id);
+            LogStartDeferred(_logger, id.Namespace, id.Name, action.ToString(), _fence.Lease.TotalSeconds);
+            return;
+        }
         if (action != SyncAction.None)
         {
             LogAction(_logger, id.Namespace, id.Name, action.ToString(), observed.State.ToString(), effective?.Power.ToString() ?? "Gone", effective?.Sequence ?? 0);
@@ -242,6 +250,9 @@ public sealed partial class VmReconciler
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Namespace}/{Name}: desired state of epoch {Epoch} is void (node fenced at epoch {FenceEpoch}); removing what is here")]
     private static partial void LogVoided(ILogger logger, string @namespace, string name, long epoch, long fenceEpoch);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Namespace}/{Name}: {Action} held back: the node was not seen Ready in the last {LeaseSeconds} s")]
+    private static partial void LogStartDeferred(ILogger logger, string @namespace, string name, string action, double leaseSeconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Namespace}/{Name}: {Action} failed: {Error}")]
     private static partial void LogActionFailed(ILogger logger, string @namespace, string name, string action, string error);

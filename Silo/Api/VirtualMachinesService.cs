@@ -20,19 +20,22 @@ public sealed partial class VirtualMachinesService : VirtualMachines.VirtualMach
     private readonly IGrainFactory _grains;
     private readonly IClusterClient _client;
     private readonly IOptionsMonitor<ValidationLimits> _limits;
+    private readonly NamespaceQuota _quota;
     private readonly ILogger<VirtualMachinesService> _logger;
 
-    public VirtualMachinesService(IGrainFactory grains, IClusterClient client, IOptionsMonitor<ValidationLimits> limits, ILogger<VirtualMachinesService> logger)
+    public VirtualMachinesService(IGrainFactory grains, IClusterClient client, IOptionsMonitor<ValidationLimits> limits, NamespaceQuota quota, ILogger<VirtualMachinesService> logger)
     {
         _grains = grains;
         _client = client;
         _limits = limits;
+        _quota = quota;
         _logger = logger;
     }
 
     public override async Task<VirtualMachine> Create(CreateRequest request, ServerCallContext context)
     {
         var (id, spec) = Validated("create", request.Namespace, request.Name, request.Spec, request.Labels);
+        await _quota.EnsureRoomAsync(id);
         var result = await Vm(id).CreateAsync(spec);
         return Snapshot(result, id);
     }
@@ -42,6 +45,10 @@ public sealed partial class VirtualMachinesService : VirtualMachines.VirtualMach
         var (id, spec) = Validated("apply", request.Namespace, request.Name, request.Spec, request.Labels);
         var grain = Vm(id);
         var before = await grain.GetAsync();
+        if (before.Vm is null)
+        {
+            await _quota.EnsureRoomAsync(id);
+        }
         var result = await grain.ApplyAsync(spec, request.HasExpectedGeneration ? request.ExpectedGeneration : null);
         if (!result.IsOk || result.Vm is null)
         {

@@ -1,13 +1,14 @@
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.Options;
 using Orleans.Configuration;
-using SiloOptions = Orvirt.Silo.Options.SiloOptions;
 using Orleans.Serialization;
 using Orleans.Storage;
 using Orvirt.Interfaces;
 using Orvirt.Silo.Options;
 using Orvirt.Silo.Storage;
 using StackExchange.Redis;
+using SiloOptions = Orvirt.Silo.Options.SiloOptions;
 
 namespace Orvirt.Silo.Hosting;
 
@@ -23,10 +24,11 @@ public static class OrleansBackends
 
     /// <summary>
     /// Configures clustering, endpoints, the two grain storages and reminders for <paramref name="options"/>.
-    /// In Redis mode also tunes membership from <paramref name="configuration"/> (<see cref="MembershipTuningOptions.Section"/>)
-    /// so that a dead silo is declared dead in about 2 s. Call <see cref="Check"/> first: this method assumes valid settings.
+    /// In Redis mode also tunes membership from <see cref="MembershipTuningOptions"/> (section <see cref="MembershipTuningOptions.Section"/>,
+    /// validated on start) so that a dead silo is declared dead in about 2 s. Call <see cref="Check"/> first for a friendly
+    /// message: this method assumes valid settings.
     /// </summary>
-    public static ISiloBuilder UseOrvirtBackends(this ISiloBuilder silo, SiloOptions options, IConfiguration configuration)
+    public static ISiloBuilder UseOrvirtBackends(this ISiloBuilder silo, SiloOptions options)
     {
         if (options.Mode != OrvirtMode.Redis)
         {
@@ -37,7 +39,8 @@ public static class OrleansBackends
             return silo;
         }
 
-        var membership = Membership(configuration);
+        silo.Services.AddOptions<MembershipTuningOptions>().BindConfiguration(MembershipTuningOptions.Section).ValidateOnStart();
+        silo.Services.AddSingleton<IValidateOptions<MembershipTuningOptions>, MembershipTuningOptionsValidator>();
         silo.Configure<ClusterOptions>(c =>
         {
             c.ClusterId = options.ClusterId;
@@ -53,13 +56,14 @@ public static class OrleansBackends
             // Several silos on one machine advertise 127.0.0.1 and must not listen beyond it.
             silo.ConfigureEndpoints(advertised, options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: !IPAddress.IsLoopback(advertised));
         }
-        silo.Configure<ClusterMembershipOptions>(m =>
+        silo.Services.AddOptions<ClusterMembershipOptions>().Configure<IOptions<MembershipTuningOptions>>((m, tuning) =>
         {
-            m.ProbeTimeout = membership.ProbeTimeout;
-            m.NumMissedProbesLimit = membership.NumMissedProbesLimit;
-            m.NumVotesForDeathDeclaration = membership.NumVotesForDeathDeclaration;
-            m.IAmAliveTablePublishTimeout = membership.IAmAlivePublishPeriod;
-            m.TableRefreshTimeout = membership.TableRefreshPeriod;
+            var t = tuning.Value;
+            m.ProbeTimeout = t.ProbeTimeout;
+            m.NumMissedProbesLimit = t.NumMissedProbesLimit;
+            m.NumVotesForDeathDeclaration = t.NumVotesForDeathDeclaration;
+            m.IAmAliveTablePublishTimeout = t.IAmAlivePublishPeriod;
+            m.TableRefreshTimeout = t.TableRefreshPeriod;
         });
 
         silo.UseRedisClustering(o => o.ConfigurationOptions = RedisConfiguration(options.Redis));
@@ -118,7 +122,8 @@ public static class OrleansBackends
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
-            failures.Add($"Orvirt:Redis '{options.Redis}' cannot be reached ({FirstSentence(e.Message)}); start redis-server there or set ORVIRT__REDIS to a Redis that answers, e.g. ORVIRT__REDIS=127.0.0.1:6379");
+            // The endpoints only: the connection string may hold a password.
+            failures.Add($"Orvirt:Redis {Endpoints(redis)} cannot be reached ({FirstSentence(e.Message)}); start redis-server there or set ORVIRT__REDIS to a Redis that answers, e.g. ORVIRT__REDIS=127.0.0.1:6379");
         }
         return failures;
     }
@@ -126,7 +131,7 @@ public static class OrleansBackends
     /// <summary>Where the state lives, for the start-up log line: the SQLite file or the Redis endpoints.</summary>
     public static string DescribeState(SiloOptions options) =>
         options.Mode == OrvirtMode.Redis
-            ? "Redis " + string.Join(",", RedisConfiguration(options.Redis).EndPoints.Select(e => e.ToString()))
+            ? "Redis " + Endpoints(RedisConfiguration(options.Redis))
             : options.DatabasePath;
 
     // The first sentence only: StackExchange.Redis goes on to suggest abortConnect=false, which is not the fix here.
@@ -139,6 +144,8 @@ public static class OrleansBackends
 
     private static MembershipTuningOptions Membership(IConfiguration configuration) =>
         configuration.GetSection(MembershipTuningOptions.Section).Get<MembershipTuningOptions>() ?? new MembershipTuningOptions();
+
+    private static string Endpoints(ConfigurationOptions redis) => string.Join(",", redis.EndPoints.Select(e => e.ToString()));
 
     // A fresh object per provider: each one creates its own multiplexer from it.
     private static ConfigurationOptions RedisConfiguration(string connectionString) => ConfigurationOptions.Parse(connectionString);

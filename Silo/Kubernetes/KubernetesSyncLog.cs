@@ -47,6 +47,9 @@ internal static partial class KubernetesSyncLog
     [LoggerMessage(EventId = 4017, Level = LogLevel.Information, Message = "VM {Namespace}/{Name}: applied the CR's labels: {Code} {Message}")]
     public static partial void Relabelled(ILogger logger, string @namespace, string name, string code, string message);
 
+    [LoggerMessage(EventId = 4018, Level = LogLevel.Warning, Message = "CRD sync: cannot list the VM index; VMs without a CR are looked for again in {Resync}")]
+    public static partial void IndexFailed(ILogger logger, Exception exception, TimeSpan resync);
+
     [LoggerMessage(EventId = 4016, Level = LogLevel.Warning, Message = "CRD sync: cannot subscribe to VM events; status follows the {Resync} resync only")]
     public static partial void SubscribeFailed(ILogger logger, Exception exception, TimeSpan resync);
 }

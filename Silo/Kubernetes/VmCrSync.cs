@@ -69,7 +69,7 @@ internal sealed class VmCrSync(IKubernetes kubernetes, IClusterClient cluster, K
         }
     }
 
-    private Task OnListAsync(IReadOnlyList<JsonObject> items)
+    private async Task OnListAsync(IReadOnlyList<JsonObject> items)
     {
         var keys = new HashSet<string>(StringComparer.Ordinal);
         foreach (var item in items)
@@ -86,7 +86,34 @@ internal sealed class VmCrSync(IKubernetes kubernetes, IClusterClient cluster, K
             _queue.Add(gone);
         }
         _listed = true;
-        return Task.CompletedTask;
+        await EnqueueVmsWithoutCrAsync();
+    }
+
+    /// <summary>Queues every VM the index knows that has no CR, so that VMs made through the API while no silo synced get one.</summary>
+    private async Task EnqueueVmsWithoutCrAsync()
+    {
+        try
+        {
+            var index = cluster.GetGrain<IVmIndexGrain>(GrainKeys.VmIndex);
+            var query = new VmListQuery { Namespace = options.Namespace, Limit = 500 };
+            for (var pages = 0; pages < 10_000; pages++)
+            {
+                var page = await index.ListAsync(query);
+                foreach (var id in page.Items.Where(id => !_cache.ContainsKey(id.Key)))
+                {
+                    _queue.Add(id.Key);
+                }
+                if (string.IsNullOrEmpty(page.Continue))
+                {
+                    return;
+                }
+                query = query with { Continue = page.Continue };
+            }
+        }
+        catch (Exception e) when (e is OrleansException or TimeoutException)
+        {
+            KubernetesSyncLog.IndexFailed(logger, e, options.ResyncPeriod);
+        }
     }
 
     private Task OnEventAsync(WatchEventType type, JsonObject obj)
@@ -126,6 +153,7 @@ internal sealed class VmCrSync(IKubernetes kubernetes, IClusterClient cluster, K
             {
                 _queue.Add(key);
             }
+            await EnqueueVmsWithoutCrAsync();
         }
     }
 

@@ -64,12 +64,13 @@ public sealed class SiloOptionsValidator : IValidateOptions<SiloOptions>
             {
                 if (StackExchange.Redis.ConfigurationOptions.Parse(options.Redis).EndPoints.Count == 0)
                 {
-                    failures.Add($"Orvirt:Redis '{options.Redis}' names no server; set e.g. ORVIRT__REDIS=127.0.0.1:6379");
+                    failures.Add("Orvirt:Redis names no server; set e.g. ORVIRT__REDIS=127.0.0.1:6379");
                 }
             }
             catch (ArgumentException e)
             {
-                failures.Add($"Orvirt:Redis '{options.Redis}' is not a Redis connection string ({e.Message}); set e.g. ORVIRT__REDIS=127.0.0.1:6379");
+                // Not echoed: the connection string may hold a password.
+                failures.Add($"Orvirt:Redis is not a Redis connection string ({e.Message}); set e.g. ORVIRT__REDIS=127.0.0.1:6379 (host:port[,password=...])");
             }
         }
         if (!string.IsNullOrWhiteSpace(options.AdvertisedAddress) && !System.Net.IPAddress.TryParse(options.AdvertisedAddress, out _))

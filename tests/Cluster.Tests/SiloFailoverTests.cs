@@ -76,6 +76,36 @@ public sealed class SiloFailoverTests(ITestOutputHelper output)
             }
             await AllAnswerAsync(cluster, [0, 1, 2], names, before, "after the rolling restart, through every silo");
             Assert.Equal(podsBefore, await AssertEachVmRunsOnExactlyOneNodeAsync(cluster, before, "after the rolling restart"));
+
+            // The restarted cluster still drives the agents: a stop reaches both nodes and a start runs the VM again.
+            var onEachNode = before.Values.GroupBy(v => v.Node).Select(g => g.First().Name).ToArray();
+            using var control = OrvirtConnection.Create(cluster.GrpcAddress(2));
+            clock.Restart();
+            foreach (var name in onEachNode)
+            {
+                await control.VirtualMachines.StopAsync(new StopRequest { Namespace = Namespace, Name = name, Force = true });
+            }
+            foreach (var name in onEachNode)
+            {
+                await Eventually.MatchAsync(
+                    async () => (await control.VirtualMachines.GetAsync(new GetRequest { Namespace = Namespace, Name = name })).Status.PrintableStatus,
+                    status => status == "Stopped",
+                    $"{name} (on {before[name].Node}) Stopped after the rolling restart",
+                    TimeSpan.FromSeconds(60));
+            }
+            timeline.Add($"after the rolling restart: stop of one VM per node → both Stopped: {clock.Elapsed.TotalSeconds:0.0} s");
+            clock.Restart();
+            foreach (var name in onEachNode)
+            {
+                await control.VirtualMachines.StartAsync(new VmRef { Namespace = Namespace, Name = name });
+                var running = await Eventually.MatchAsync(
+                    async () => await control.VirtualMachines.GetAsync(new GetRequest { Namespace = Namespace, Name = name }),
+                    vm => vm.Status.PrintableStatus == "Running",
+                    $"{name} Running again after the rolling restart",
+                    TimeSpan.FromSeconds(60));
+                Assert.NotEqual(before[name].InstanceId, running.Status.InstanceId);
+            }
+            timeline.Add($"after the rolling restart: start of both → Running with new instance ids: {clock.Elapsed.TotalSeconds:0.0} s");
         }
         finally
         {

@@ -72,6 +72,8 @@ public sealed class QemuCluster : IAsyncLifetime
         {
             // xunit does not call DisposeAsync when InitializeAsync fails.
             await StopEverythingAsync();
+            _ledger?.Dispose();
+            DeleteFolders([]);
             throw;
         }
     }
@@ -129,12 +131,15 @@ public sealed class QemuCluster : IAsyncLifetime
             {
                 problems.Add($"deleting the suite's VMs through the CLI did not clean up: {e.Message}");
             }
-            // 2. Every VM is gone, so nothing the agents started may still run.
+            // 2. Every VM is gone, so nothing the agents started may still run (tini exits just after its daemon).
             _ledger!.Sample();
-            var running = _ledger.StillRunning();
-            if (running.Count > 0)
+            try
             {
-                problems.Add($"after every VM was deleted these pod processes still ran: {string.Join(", ", running)}");
+                await Eventually.MatchAsync(() => Task.FromResult(_ledger.StillRunning()), r => r.Count == 0, "no pod process left", TimeSpan.FromSeconds(10));
+            }
+            catch (TimeoutException)
+            {
+                problems.Add($"after every VM was deleted these pod processes still ran: {string.Join(", ", _ledger.StillRunning())}");
             }
         }
         // 3. Stop the agents and the silo; the agents' disposal kills by pid whatever pod processes are left.
@@ -156,9 +161,7 @@ public sealed class QemuCluster : IAsyncLifetime
             problems.Add($"pod folders left in {PodsDirectory}: {string.Join(", ", leftFolders)}");
         }
         _ledger?.Dispose();
-        DeleteFolder(PodsDirectory, problems);
-        DeleteFolder(ImagesDirectory, problems);
-        DeleteFolder(SiloDataDirectory, problems);
+        DeleteFolders(problems);
         if (_ledger is not null)
         {
             SuiteCleanupReport.Last = new SuiteCleanupReport(PodsDirectory, _ledger, problems);
@@ -236,18 +239,21 @@ public sealed class QemuCluster : IAsyncLifetime
         }
     }
 
-    private static void DeleteFolder(string path, List<string> problems)
+    private void DeleteFolders(List<string> problems)
     {
-        try
+        foreach (var path in new[] { PodsDirectory, ImagesDirectory, SiloDataDirectory })
         {
-            if (Directory.Exists(path))
+            try
             {
-                Directory.Delete(path, recursive: true);
+                if (Directory.Exists(path))
+                {
+                    Directory.Delete(path, recursive: true);
+                }
             }
-        }
-        catch (IOException e)
-        {
-            problems.Add($"could not delete {path}: {e.Message}");
+            catch (IOException e)
+            {
+                problems.Add($"could not delete {path}: {e.Message}");
+            }
         }
     }
 

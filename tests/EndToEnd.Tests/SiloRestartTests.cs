@@ -16,6 +16,7 @@ public sealed class SiloRestartTests(QemuCluster cluster)
         var before = await Cli.WaitForAsync(ns, name, "Running");
         var qemu = pod.RequireQemuPid();
         var agentPid = cluster.Agent.Pid;
+        var agentLogBefore = cluster.Agent.Output.Length;
 
         var restartedAt = DateTimeOffset.UtcNow;
         await cluster.RestartSiloAsync();
@@ -24,6 +25,10 @@ public sealed class SiloRestartTests(QemuCluster cluster)
         await cluster.WaitNodeReadyAsync(restartedAt);
         Assert.Equal(agentPid, cluster.Agent.Pid);
         Assert.False(cluster.Agent.HasExited, $"the agent should survive the silo restart\n{cluster.Output}");
+        await Orvirt.Testing.Eventually.MatchAsync(
+            () => Task.FromResult(cluster.Agent.Output[agentLogBefore..]),
+            log => log.Contains("subscribed to its desired-state stream", StringComparison.Ordinal),
+            $"the agent to log that it subscribed to its node stream again after the silo restart\n{cluster.Output}");
         var after = await Cli.WaitForAsync(ns, name, "Running");
         Assert.Equal(before.InstanceId, after.InstanceId);
         Assert.Equal(qemu, pod.RequireQemuPid());

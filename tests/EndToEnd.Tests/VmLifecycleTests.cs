@@ -1,11 +1,15 @@
+using System.Diagnostics;
 using Orvirt.Client;
+using Xunit.Abstractions;
 
 namespace Orvirt.EndToEnd.Tests;
 
 /// <summary>A real QEMU VM through its whole life, driven by the <c>orvirt</c> CLI and checked with virsh and /proc.</summary>
 [Collection(QemuCollection.Name)]
-public sealed class VmLifecycleTests(QemuCluster cluster)
+public sealed class VmLifecycleTests(QemuCluster cluster, ITestOutputHelper output)
 {
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+
     private OrvirtCli Cli => cluster.Cli;
 
     [Fact]
@@ -16,6 +20,7 @@ public sealed class VmLifecycleTests(QemuCluster cluster)
         var pod = cluster.Pod(ns, name);
 
         await Cli.CreateTinyVmAsync(ns, name);
+        Step("created");
         var running = await Cli.WaitForAsync(ns, name, "Running", timeoutSeconds: 30);
         Assert.Equal(cluster.Node, running.Node);
         Assert.Equal(KvmOpens() ? "Kvm" : "Tcg", running.Hypervisor);
@@ -23,6 +28,7 @@ public sealed class VmLifecycleTests(QemuCluster cluster)
         Assert.NotEmpty(running.InstanceId);
         Assert.Equal("running", await pod.VirshListStateAsync());
         var firstQemu = pod.RequireQemuPid();
+        Step("running");
 
         await Cli.OkAsync("vm", "pause", name, "-n", ns);
         await Cli.WaitForAsync(ns, name, "Paused");
@@ -32,11 +38,14 @@ public sealed class VmLifecycleTests(QemuCluster cluster)
         Assert.Equal("running", await pod.VirshListStateAsync());
         Assert.Equal(running.InstanceId, unpaused.InstanceId);
         Assert.Equal(firstQemu, pod.RequireQemuPid());
+        Step("paused and unpaused");
 
-        await Cli.OkAsync("vm", "stop", name, "-n", ns);
+        // The guest has no OS to answer the ACPI shutdown: a short grace period, then the agent destroys the domain.
+        await Cli.OkAsync("vm", "stop", name, "-n", ns, "--grace-period", "1");
         await Cli.WaitForAsync(ns, name, "Stopped");
         await WaitGoneAsync(firstQemu, "the QEMU process after vm stop");
         Assert.Null(pod.QemuPid());
+        Step("stopped");
 
         await Cli.OkAsync("vm", "start", name, "-n", ns);
         var started = await Cli.WaitForAsync(ns, name, "Running");
@@ -44,12 +53,14 @@ public sealed class VmLifecycleTests(QemuCluster cluster)
         Assert.Equal("running", await pod.VirshListStateAsync());
         var secondQemu = pod.RequireQemuPid();
         Assert.NotEqual(firstQemu, secondQemu);
+        Step("started");
 
         await Cli.OkAsync("vm", "restart", name, "-n", ns);
         var restarted = await Cli.EventuallyAsync(ns, name, v => v.Status == "Running" && v.InstanceId != started.InstanceId, "Running with a new instance id after vm restart");
         Assert.NotEmpty(restarted.InstanceId);
         Assert.Equal("running", await pod.VirshListStateAsync());
         await WaitGoneAsync(secondQemu, "the previous run's QEMU after vm restart");
+        Step("restarted");
 
         var daemon = pod.RequireDaemonPid();
         var lastQemu = pod.RequireQemuPid();
@@ -62,6 +73,7 @@ public sealed class VmLifecycleTests(QemuCluster cluster)
         await WaitGoneAsync(daemon, "the pod's libvirtd after vm delete");
         var virsh = await pod.VirshAsync("list", "--all");
         Assert.True(virsh.ExitCode != 0, $"the pod's daemon should be gone, yet virsh answered:\n{virsh}");
+        Step("deleted");
     }
 
     /// <summary>What the agent decides too: KVM when /dev/kvm opens read-write, else TCG.</summary>
@@ -77,6 +89,8 @@ public sealed class VmLifecycleTests(QemuCluster cluster)
             return false;
         }
     }
+
+    private void Step(string what) => output.WriteLine($"{_clock.Elapsed.TotalSeconds,6:0.0} s  {what}");
 
     private Task WaitGoneAsync(int pid, string what) => PodAssert.GoneAsync(pid, what, cluster);
 }

@@ -175,6 +175,20 @@ public sealed class CrdSyncTests(SyncClusterFixture cluster)
     }
 
     [Fact]
+    public async Task AVmCreatedThroughTheApiWhileNoSiloSyncedGetsACrWhenTheSyncStarts()
+    {
+        await using var h = await SyncHarness.StartAsync(cluster, syncs: 0);
+        var created = await h.Grain("early").CreateAsync(new VmSpec { MemoryBytes = 192L << 20 });
+        Assert.True(created.IsOk, created.Message);
+        await Eventually.UntilAsync(async () => (await h.Grain("early").GetAsync()).Vm?.Status.PrintableStatus == PrintableStatus.Running, "the VM to run");
+
+        await h.StartSyncAsync("late");
+
+        var cr = await h.WaitForCrAsync("early", c => (string?)c["status"]?["printableStatus"] == "Running", "a CR for the VM made before the sync ran");
+        Assert.Equal("192Mi", (string?)cr["spec"]!["template"]!["spec"]!["domain"]!["memory"]!["guest"]);
+    }
+
+    [Fact]
     public async Task AVmCreatedThroughTheApiAppearsAsACr()
     {
         await using var h = await SyncHarness.StartAsync(cluster);
