@@ -5,6 +5,7 @@ using Orvirt.Interfaces;
 using Orvirt.Silo.Api;
 using Orvirt.Silo.Dashboard;
 using Orvirt.Silo.Hosting;
+using Orvirt.Silo.Kubernetes;
 using Orvirt.Silo.Metrics;
 using Orvirt.Silo.Options;
 using Orvirt.Silo.Security;
@@ -104,6 +105,8 @@ builder.UseOrleans(silo =>
 
 builder.Services.AddSingleton(accessTokens!);
 builder.Services.AddOrvirtMetrics();
+// CRD sync: only when Orvirt:Kubernetes names an API server (in-cluster, kubeconfig or server URL).
+builder.Services.AddOrvirtKubernetesSync(builder.Configuration);
 builder.Services.AddOrvirtWeb();
 builder.Services.AddGrpc(grpc =>
 {

@@ -8,15 +8,19 @@ ORVIRT_CONFIG="${ORVIRT_CONFIG:-Release}"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 # libvirt and QEMU for the node agent's pods (never libvirt-daemon-system: it replaces init),
-# redis-server for cluster mode, sqlite3 to inspect the embedded store.
+# redis-server for cluster mode, sqlite3 to inspect the embedded store, chromium for the browser tests,
+# docker-compose to validate docker-compose.yml (no Docker engine runs here).
 ORVIRT_APT_PACKAGES=(libvirt0 libvirt-clients libvirt-daemon libvirt-daemon-driver-qemu qemu-system-x86
-  qemu-utils tini redis-server sqlite3 procps iproute2 util-linux curl ca-certificates chromium)
+  qemu-utils tini redis-server sqlite3 procps iproute2 util-linux curl ca-certificates chromium docker-compose)
 
 orvirt_log() { printf '[orvirt] %s\n' "$*" >&2; }
 
 orvirt_install_packages() {
-  local missing=()
-  for p in "${ORVIRT_APT_PACKAGES[@]}" "$@"; do
+  local missing=() extra=()
+  # kubectl for the CRD tests: Debian's kubernetes-client, unless a kubectl is already installed
+  # (another package may own /usr/bin/kubectl). docker-compose only validates the compose file.
+  command -v kubectl >/dev/null || extra+=(kubernetes-client)
+  for p in "${ORVIRT_APT_PACKAGES[@]}" "${extra[@]}" "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   if ((${#missing[@]})); then

@@ -7,7 +7,6 @@ namespace Orvirt.Kubernetes.Tests;
 public sealed class SchemaTests
 {
     [Theory]
-    [InlineData("""{"runStrategy":"Sometimes"}""", "spec.runStrategy", "FieldValueNotSupported", "Unsupported value: \"Sometimes\": supported values: \"Always\", \"RerunOnFailure\", \"Manual\", \"Halted\", \"Once\"")]
     [InlineData("""{"running":"yes"}""", "spec.running", "FieldValueInvalid", "must be of type boolean")]
     [InlineData("""{"template":{"spec":{"domain":{"cpu":{"cores":0}}}}}""", "spec.template.spec.domain.cpu.cores", "FieldValueInvalid", "should be greater than or equal to 1")]
     [InlineData("""{"template":{"spec":{"terminationGracePeriodSeconds":7200}}}""", "spec.template.spec.terminationGracePeriodSeconds", "FieldValueInvalid", "should be less than or equal to 3600")]
@@ -42,13 +41,13 @@ public sealed class SchemaTests
             ["apiVersion"] = "orvirt.io/v1alpha1",
             ["kind"] = "VirtualMachine",
             ["metadata"] = new JsonObject { ["name"] = "a" },
-            ["spec"] = new JsonObject { ["runStrategy"] = "Never" },
+            ["spec"] = new JsonObject { ["running"] = "never" },
         };
 
         var status = await Kube.FailsWith(HttpStatusCode.UnprocessableEntity, () => Kube.CreateAsync(k, vm));
 
         var fields = status["details"]!["causes"]!.AsArray().Select(c => (string?)c!["field"]).Order().ToList();
-        Assert.Equal(["spec.runStrategy", "spec.template"], fields);
+        Assert.Equal(["spec.running", "spec.template"], fields);
     }
 
     [Fact]

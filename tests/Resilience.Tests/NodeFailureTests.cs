@@ -138,7 +138,7 @@ public sealed class NodeFailureTests(ITestOutputHelper output)
             var table = timeline.ToMarkdown();
             output.WriteLine(table);
             output.WriteLine("agent A on the fence:");
-            foreach (var line in a.Output.Split('\n').Where(l => l.Contains("fence", StringComparison.OrdinalIgnoreCase) || l.Contains("readmitted", StringComparison.Ordinal)))
+            foreach (var line in a.Output.Split('\n').Where(l => l.Contains($"node {a.Node}:", StringComparison.Ordinal)))
             {
                 output.WriteLine(line);
             }

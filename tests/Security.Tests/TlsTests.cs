@@ -52,10 +52,8 @@ public sealed class TlsTests
         process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        using var handler = new SocketsHttpHandler();
-        // Trust exactly the test's certificate, nothing else.
-        handler.SslOptions.RemoteCertificateValidationCallback = (_, presented, _, _) =>
-            presented is not null && presented.GetCertHashString() == certificate.GetCertHashString();
+        using var handler = Trusting(certificate);
+        using var grpcHandler = Trusting(certificate);
         try
         {
             using var http = new HttpClient(handler, disposeHandler: false) { Timeout = TimeSpan.FromSeconds(10) };
@@ -65,7 +63,7 @@ public sealed class TlsTests
                 "the silo's /healthz over https",
                 TimeSpan.FromSeconds(90));
 
-            using var secure = GrpcChannel.ForAddress($"https://127.0.0.1:{grpcPort}", new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = false });
+            using var secure = GrpcChannel.ForAddress($"https://127.0.0.1:{grpcPort}", new GrpcChannelOptions { HttpHandler = grpcHandler, DisposeHttpClient = false });
             var nodes = await new Nodes.NodesClient(secure).ListAsync(new ListNodesRequest());
             using var plain = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
             var cleartext = await Assert.ThrowsAsync<RpcException>(() => new Nodes.NodesClient(plain).ListAsync(new ListNodesRequest()).ResponseAsync);
@@ -103,6 +101,15 @@ public sealed class TlsTests
         TlsCertificate.Load(new TlsOptions { CertificateFile = "/nonexistent/tls.crt", KeyFile = "/nonexistent/tls.key" }, failures);
 
         Assert.Contains("'/nonexistent/tls.crt'", Assert.Single(failures), StringComparison.Ordinal);
+    }
+
+    // A handler that trusts exactly the test's certificate, nothing else.
+    private static SocketsHttpHandler Trusting(X509Certificate2 certificate)
+    {
+        var handler = new SocketsHttpHandler();
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, presented, _, _) =>
+            presented is not null && presented.GetCertHashString() == certificate.GetCertHashString();
+        return handler;
     }
 
     private static X509Certificate2 SelfSigned()

@@ -67,6 +67,7 @@ public sealed class CrdSyncTests(SyncClusterFixture cluster)
 
     [Theory]
     [InlineData("""{"spec":{"template":{"spec":{"domain":{"memory":{"guest":"lots"}}}}}}""", "memory.guest")]
+    [InlineData("""{"spec":{"runStrategy":"Sometimes"}}""", "runStrategy")]
     [InlineData("""{"spec":{"template":{"spec":{"domain":{"firmware":{"bootloader":{"efi":{}}}}}}}}""", "firmware")]
     [InlineData("""{"spec":{"template":{"spec":{"volumes":[{"name":"scratch","containerDisk":{"image":"quay.io/containerdisks/fedora"}}]}}}}""", "containerDisk")]
     public async Task AnInvalidCrGetsAFailureConditionNamingTheFieldAndOtherVmsAreUnaffected(string patch, string field)
