@@ -38,8 +38,13 @@ public sealed class RedisCluster : IAsyncDisposable
         string.Join("\n", _silos.Select((s, i) => $"--- silo {i} ---\n{Tail(s?.Output)}"))
         + string.Join("\n", _agents.Select(a => $"\n--- agent {a.Node} ---\n{Tail(a.Output)}"));
 
-    /// <summary>Starts Redis, the silos one after the other, and the agents; returns once both nodes are Ready.</summary>
-    public static async Task<RedisCluster> StartAsync()
+    /// <summary>
+    /// Starts Redis, the silos one after the other, and the agents; returns once both nodes are Ready. <c>node-a</c> runs
+    /// test pods with room for 64 one-vCPU VMs. <c>node-b</c> runs <paramref name="nodeBRuntime"/> pods: with <c>test</c> it is
+    /// like node-a; with <c>process</c> (private libvirtd + QEMU) it offers 5 vCPUs and 320 MiB, so that least-allocated
+    /// scheduling puts only a few 64 MiB VMs on it.
+    /// </summary>
+    public static async Task<RedisCluster> StartAsync(string nodeBRuntime = "test")
     {
         var cluster = new RedisCluster();
         try
@@ -50,14 +55,16 @@ public sealed class RedisCluster : IAsyncDisposable
                 await cluster.StartSiloAsync(i);
             }
             var gateways = cluster._ports.Select(p => p.Gateway).ToArray();
-            foreach (var (node, first) in new[] { ("node-a", 0), ("node-b", 1) })
+            var small = nodeBRuntime != "test";
+            foreach (var (node, first, runtime, vcpus) in new[] { ("node-a", 0, "test", 64), ("node-b", 1, nodeBRuntime, small ? 5 : 64) })
             {
                 cluster._agents.Add(AgentProcess.Start(new AgentProcessOptions
                 {
                     Node = node,
-                    Runtime = "test",
-                    Vcpus = 64,
-                    MemoryBytes = 64L << 30,
+                    Runtime = runtime,
+                    // 64 MiB per vCPU: memory and CPU shares fall together, so the smaller node fills at the same pace.
+                    Vcpus = vcpus,
+                    MemoryBytes = vcpus * (64L << 20),
                     // Each agent lists every silo, starting with a different one.
                     GatewayPort = gateways[first],
                     MoreGatewayPorts = [.. gateways.Where((_, j) => j != first)],
@@ -122,11 +129,14 @@ public sealed class RedisCluster : IAsyncDisposable
         return mine.Count > 0 && mine.All(e => e.Contains("\"Status\":6,", StringComparison.Ordinal));
     }
 
-    /// <summary>The pod folders each agent has, by node name.</summary>
+    /// <summary>The pod folders each agent has, by node name (pod ids are [a-z0-9]; the agent's own <c>.template</c> folder is not a pod).</summary>
     public Dictionary<string, HashSet<string>> PodsByNode() =>
         _agents.ToDictionary(
             a => a.Node,
-            a => Directory.EnumerateDirectories(a.PodsDirectory).Select(d => Path.GetFileName(d)).ToHashSet(StringComparer.Ordinal));
+            a => Directory.EnumerateDirectories(a.PodsDirectory)
+                .Select(d => Path.GetFileName(d))
+                .Where(name => !name.StartsWith('.'))
+                .ToHashSet(StringComparer.Ordinal));
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()

@@ -22,7 +22,9 @@ public sealed class SiloFailoverTests(ITestOutputHelper output)
     public async Task KillingASiloAndRestartingEverySiloKeepsEveryVmAnsweringRunningOnceAndNotRestarted()
     {
         var timeline = new List<string>();
-        await using var cluster = await RedisCluster.StartAsync();
+        // node-b runs real QEMU in process pods where libvirtd and QEMU are installed; test pods otherwise.
+        var processPods = File.Exists("/usr/sbin/libvirtd") && File.Exists("/usr/bin/qemu-system-x86_64") && File.Exists("/usr/bin/tini");
+        await using var cluster = await RedisCluster.StartAsync(processPods ? "process" : "test");
         try
         {
             // 50 VMs created through all three silos' gRPC endpoints, all running.
@@ -39,8 +41,17 @@ public sealed class SiloFailoverTests(ITestOutputHelper output)
                 s => s.Count == VmCount && s.Values.All(v => v.PrintableStatus == "Running"),
                 $"all {VmCount} VMs Running",
                 TimeSpan.FromSeconds(90));
-            timeline.Add($"{VmCount} VMs created and Running on 2 nodes: {clock.Elapsed.TotalSeconds:0.0} s");
+            var onB = before.Values.Count(v => v.Node == "node-b");
+            timeline.Add($"{VmCount} VMs created and Running on 2 nodes ({onB} on node-b in {(processPods ? "process pods with QEMU" : "test pods")}): {clock.Elapsed.TotalSeconds:0.0} s");
             var podsBefore = await AssertEachVmRunsOnExactlyOneNodeAsync(cluster, before, "before any silo died");
+            // The pod daemons and QEMU processes of node-b: a VM restarted or a pod recreated would change them.
+            var nodeB = cluster.Agents.Single(a => a.Node == "node-b");
+            var pidsBefore = string.Join(",", nodeB.PodProcessIds().Order());
+            if (processPods)
+            {
+                Assert.True(onB > 0 && nodeB.PodProcessIds().Count >= 2 * onB,
+                    $"node-b should run its {onB} VMs in process pods (a libvirtd and a QEMU each); pids: {pidsBefore}\n{cluster.Output}");
+            }
 
             // kill -9 one silo: the others take over its grains.
             clock.Restart();
@@ -56,6 +67,7 @@ public sealed class SiloFailoverTests(ITestOutputHelper output)
             timeline.Add($"kill -9 silo 1 (exited after {killed.TotalSeconds:0.0} s) → Dead in the membership table: {dead.TotalSeconds:0.0} s");
             timeline.Add($"kill -9 silo 1 → all {VmCount} VMs answer Get through silos 0 and 2 with unchanged runs: {(killed + afterKill).TotalSeconds:0.0} s");
             Assert.Equal(podsBefore, await AssertEachVmRunsOnExactlyOneNodeAsync(cluster, before, "after kill -9 of silo 1"));
+            Assert.Equal(pidsBefore, string.Join(",", nodeB.PodProcessIds().Order()));
 
             clock.Restart();
             await cluster.StartSiloAsync(1);
@@ -76,6 +88,7 @@ public sealed class SiloFailoverTests(ITestOutputHelper output)
             }
             await AllAnswerAsync(cluster, [0, 1, 2], names, before, "after the rolling restart, through every silo");
             Assert.Equal(podsBefore, await AssertEachVmRunsOnExactlyOneNodeAsync(cluster, before, "after the rolling restart"));
+            Assert.Equal(pidsBefore, string.Join(",", nodeB.PodProcessIds().Order()));
 
             // The restarted cluster still drives the agents: a stop reaches both nodes and a start runs the VM again.
             var onEachNode = before.Values.GroupBy(v => v.Node).Select(g => g.First().Name).ToArray();

@@ -62,9 +62,9 @@ public sealed class AgentCrashTests(QemuCluster cluster)
         }
         foreach (var name in names)
         {
-            await Cli.WaitForAsync(ns, name, "Deleted");
+            await Cli.WaitDeletedAsync(ns, name);
             var pod = cluster.Pod(ns, name);
-            await Orvirt.Testing.Eventually.MatchAsync(() => Task.FromResult(pod.Exists), exists => !exists, $"pod folder {pod.Directory} removed by the new agent");
+            await PodAssert.FolderRemovedAsync(pod, "by the new agent", cluster);
             await PodAssert.GoneAsync(qemuBefore[name], $"{name}'s QEMU after vm delete", cluster);
         }
     }

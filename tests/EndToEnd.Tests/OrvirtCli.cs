@@ -29,10 +29,12 @@ public sealed class OrvirtCli(Func<Uri> server, Func<string> context)
     /// <summary><c>orvirt vm wait NAME -n NS --for STATUS --timeout 30s</c> must succeed; returns the VM as it is then.</summary>
     public async Task<VmView> WaitForAsync(string ns, string name, string status, int timeoutSeconds = 30)
     {
-        var result = await RunAsync("vm", "wait", name, "-n", ns, "--for", status, "--timeout", $"{timeoutSeconds}s");
-        Assert.True(result.ExitCode == ExitCodes.Ok, $"{ns}/{name} did not become {status} within {timeoutSeconds} s:\n{result}\n{context()}");
-        return status == "Deleted" ? new VmView(ns, name, "Deleted", "", "", "", false, "", "", [], 0, "") : await GetAsync(ns, name);
+        await WaitAsync(ns, name, status, timeoutSeconds);
+        return await GetAsync(ns, name);
     }
+
+    /// <summary><c>orvirt vm wait NAME -n NS --for Deleted --timeout 30s</c> must succeed.</summary>
+    public Task WaitDeletedAsync(string ns, string name) => WaitAsync(ns, name, "Deleted", 30);
 
     /// <summary>Polls <c>orvirt vm get</c> until <paramref name="condition"/> holds.</summary>
     public async Task<VmView> EventuallyAsync(string ns, string name, Func<VmView, bool> condition, string what, int timeoutSeconds = 30)
@@ -64,5 +66,11 @@ public sealed class OrvirtCli(Func<Uri> server, Func<string> context)
             }
         }
         return null;
+    }
+
+    private async Task WaitAsync(string ns, string name, string status, int timeoutSeconds)
+    {
+        var result = await RunAsync("vm", "wait", name, "-n", ns, "--for", status, "--timeout", $"{timeoutSeconds}s");
+        Assert.True(result.ExitCode == ExitCodes.Ok, $"{ns}/{name} did not become {status} within {timeoutSeconds} s:\n{result}\n{context()}");
     }
 }

@@ -17,4 +17,17 @@ public static class PodAssert
             throw new Xunit.Sdk.XunitException($"{e.Message}\n{cluster.Output}");
         }
     }
+
+    /// <summary>Waits until the pod's folder has been removed (the agent deletes it last, after the daemon and QEMU).</summary>
+    public static async Task FolderRemovedAsync(VmPod pod, string when, QemuCluster cluster, int timeoutSeconds = 30)
+    {
+        try
+        {
+            await Eventually.MatchAsync(() => Task.FromResult(pod.Exists), exists => !exists, $"pod folder {pod.Directory} removed {when}", TimeSpan.FromSeconds(timeoutSeconds));
+        }
+        catch (TimeoutException e)
+        {
+            throw new Xunit.Sdk.XunitException($"{e.Message}\n{cluster.Output}");
+        }
+    }
 }

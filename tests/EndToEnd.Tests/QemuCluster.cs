@@ -210,7 +210,7 @@ public sealed class QemuCluster : IAsyncLifetime
         }
         foreach (var vm in ours)
         {
-            await Cli.WaitForAsync(vm.Namespace, vm.Name, "Deleted");
+            await Cli.WaitDeletedAsync(vm.Namespace, vm.Name);
         }
     }
 

@@ -75,7 +75,7 @@ public sealed class QemuCrashTests(QemuCluster cluster)
     private async Task DeleteAsync(string ns, string name, VmPod pod)
     {
         await Cli.OkAsync("vm", "delete", name, "-n", ns);
-        await Cli.WaitForAsync(ns, name, "Deleted");
-        await Orvirt.Testing.Eventually.MatchAsync(() => Task.FromResult(pod.Exists), exists => !exists, $"pod folder {pod.Directory} removed after vm delete");
+        await Cli.WaitDeletedAsync(ns, name);
+        await PodAssert.FolderRemovedAsync(pod, "after vm delete", cluster);
     }
 }

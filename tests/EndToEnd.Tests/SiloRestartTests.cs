@@ -43,7 +43,7 @@ public sealed class SiloRestartTests(QemuCluster cluster)
         Assert.Equal(qemu, pod.RequireQemuPid());
 
         await Cli.OkAsync("vm", "delete", name, "-n", ns);
-        await Cli.WaitForAsync(ns, name, "Deleted");
-        await Orvirt.Testing.Eventually.MatchAsync(() => Task.FromResult(pod.Exists), exists => !exists, $"pod folder {pod.Directory} removed after vm delete");
+        await Cli.WaitDeletedAsync(ns, name);
+        await PodAssert.FolderRemovedAsync(pod, "after vm delete", cluster);
     }
 }

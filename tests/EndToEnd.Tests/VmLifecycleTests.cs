@@ -65,10 +65,10 @@ public sealed class VmLifecycleTests(QemuCluster cluster, ITestOutputHelper outp
         var daemon = pod.RequireDaemonPid();
         var lastQemu = pod.RequireQemuPid();
         await Cli.OkAsync("vm", "delete", name, "-n", ns);
-        await Cli.WaitForAsync(ns, name, "Deleted");
+        await Cli.WaitDeletedAsync(ns, name);
         var get = await Cli.RunAsync("vm", "get", name, "-n", ns);
         Assert.True(get.ExitCode == ExitCodes.NotFound, get.ToString());
-        await Orvirt.Testing.Eventually.MatchAsync(() => Task.FromResult(pod.Exists), exists => !exists, $"pod folder {pod.Directory} removed after vm delete");
+        await PodAssert.FolderRemovedAsync(pod, "after vm delete", cluster);
         await WaitGoneAsync(lastQemu, "the QEMU process after vm delete");
         await WaitGoneAsync(daemon, "the pod's libvirtd after vm delete");
         var virsh = await pod.VirshAsync("list", "--all");
