@@ -1,37 +1,53 @@
 using System.Collections.Immutable;
 using System.Text;
+using Orleans.Concurrency;
 using Orvirt.Interfaces;
 
 namespace Orvirt.Grains;
 
-/// <summary>The list of VMs, in (namespace, name) order, filtered by namespace and label selector, in pages.</summary>
-public sealed class VmIndexGrain(
-    [PersistentState("index", OrvirtNames.GrainStorage)] IPersistentState<VmIndexState> state) : Grain, IVmIndexGrain
+/// <summary>
+/// The list of VMs, in (namespace, name) order, filtered by namespace and label selector, in pages. Every VM create
+/// and delete passes through this one grain and its state holds every entry, so it is reentrant and its writes go
+/// through a <see cref="CoalescingStateWriter"/>: upserts arriving while a write is under way are stored together by
+/// the next write instead of one full-state write each (each request changes memory before its first await, and
+/// returns once a write that includes its change is stored).
+/// </summary>
+[Reentrant]
+public sealed class VmIndexGrain : Grain, IVmIndexGrain
 {
     private static readonly Comparer<VmIndexEntry> Order = Comparer<VmIndexEntry>.Create(Compare);
+    private readonly IPersistentState<VmIndexState> _state;
+    private readonly CoalescingStateWriter _writer;
     private SortedSet<VmIndexEntry>? _sorted;
 
-    private SortedSet<VmIndexEntry> Sorted => _sorted ??= new SortedSet<VmIndexEntry>(state.State.Entries.Values, Order);
+    /// <summary>Creates the grain with its persisted state.</summary>
+    public VmIndexGrain([PersistentState("index", OrvirtNames.GrainStorage)] IPersistentState<VmIndexState> state)
+    {
+        _state = state;
+        _writer = new CoalescingStateWriter(() => state.WriteStateAsync());
+    }
+
+    private SortedSet<VmIndexEntry> Sorted => _sorted ??= new SortedSet<VmIndexEntry>(_state.State.Entries.Values, Order);
 
     /// <inheritdoc />
     public async Task UpsertAsync(VmIndexEntry entry)
     {
-        if (state.State.Entries.TryGetValue(entry.Id.Key, out var existing))
+        if (_state.State.Entries.TryGetValue(entry.Id.Key, out var existing))
         {
             Sorted.Remove(existing);
         }
-        state.State.Entries[entry.Id.Key] = entry;
+        _state.State.Entries[entry.Id.Key] = entry;
         Sorted.Add(entry);
-        await state.WriteStateAsync();
+        await _writer.WriteAsync();
     }
 
     /// <inheritdoc />
     public async Task RemoveAsync(VmId vm)
     {
-        if (state.State.Entries.Remove(vm.Key, out var existing))
+        if (_state.State.Entries.Remove(vm.Key, out var existing))
         {
             Sorted.Remove(existing);
-            await state.WriteStateAsync();
+            await _writer.WriteAsync();
         }
     }
 

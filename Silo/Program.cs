@@ -120,6 +120,8 @@ builder.Services.AddOrvirtApiSecurity();
 var app = builder.Build();
 
 app.UseMiddleware<BearerTokenMiddleware>(httpEndpoint.Port);
+// A gRPC request that protobuf cannot parse gets INVALID_ARGUMENT instead of grpc-dotnet's UNKNOWN.
+app.UseMiddleware<MalformedRequestMiddleware>(grpcEndpoint.Port);
 
 app.MapGrpcService<VirtualMachinesService>().RequireHost($"*:{grpcEndpoint.Port}");
 app.MapGrpcService<NodesService>().RequireHost($"*:{grpcEndpoint.Port}");

@@ -11,6 +11,8 @@ namespace Orvirt.NodeAgent.Agent;
 /// </summary>
 public sealed partial class AgentController : IAsyncDisposable
 {
+    /// <summary>The shortest lease a Ready answer gives for starts (see <see cref="NodeFence"/>).</summary>
+    public static readonly TimeSpan MinimumStartLease = TimeSpan.FromSeconds(5);
     private readonly AgentOptions _options;
     private readonly IControlPlane _control;
     private readonly TimeProvider _time;
@@ -30,8 +32,9 @@ public sealed partial class AgentController : IAsyncDisposable
         Cache = new ObservedStateCache();
         Desired = new DesiredStore();
         Pods = new PodSupervisor(runtime, options.ImagesDirectory, Cache, loggers.CreateLogger<PodSupervisor>());
-        // Three heartbeats: one late or slow heartbeat does not hold starts back.
-        Fence = new NodeFence(3 * options.HeartbeatInterval);
+        // Three heartbeats, at least 5 s: one late or slow heartbeat (a loaded host) does not hold starts back, and it is
+        // still shorter than the control plane's heartbeat timeout plus fence grace (15 s + 30 s by default).
+        Fence = new NodeFence(TimeSpan.FromTicks(Math.Max(3 * options.HeartbeatInterval.Ticks, MinimumStartLease.Ticks)));
         _reconciler = new VmReconciler(options.Node, Desired, Cache, Pods, Fence, control, time, loggers.CreateLogger<VmReconciler>());
         Queue = new VmWorkQueue(options.MaxParallelSyncs, _reconciler.SyncAsync, time);
         Pods.Enqueue = Queue.Enqueue;

@@ -15,7 +15,7 @@ namespace Orvirt.NodeAgent.Agent;
 /// not know it was fenced until an answer says so: it starts nothing unless its node was last seen Ready within the
 /// lease (<see cref="MayStart"/>), and the VMs it held back are synced again after the next Ready answer.
 /// </remarks>
-/// <param name="lease">How long a Ready answer allows starts, counted from when its request was sent (the agent uses three heartbeat intervals).</param>
+/// <param name="lease">How long a Ready answer allows starts, counted from when its request was sent (the agent uses three heartbeat intervals, at least 5 s).</param>
 public sealed class NodeFence(TimeSpan lease)
 {
     private readonly Lock _gate = new();

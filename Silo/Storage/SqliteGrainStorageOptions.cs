@@ -9,9 +9,11 @@ public sealed class SqliteGrainStorageOptions
     public string DatabasePath { get; set; } = "";
 
     /// <summary>
-    /// Default <see cref="SqliteSynchronousMode.Full"/>: the API acknowledges a create only after its state is
-    /// written, and Full makes that acknowledgement hold through power loss too, at the price of one fsync per
-    /// commit (cheap next to a VM start). Normal is enough for crash-of-the-process durability.
+    /// Default <see cref="SqliteSynchronousMode.Normal"/> (WAL, fsync at checkpoints only): an acknowledged write
+    /// survives a kill -9 of the silo, but the last commits may roll back after an OS crash or power loss. A create
+    /// writes several grain states, and with <see cref="SqliteSynchronousMode.Full"/> each of those commits waited
+    /// for an fsync, serialized behind the single writer; that fsync was the largest cost of a create (issue 7,
+    /// bench/RESULTS.md). Choose Full where an acknowledgement must also hold through power loss.
     /// </summary>
     public SqliteSynchronousMode Synchronous { get; set; } = SqliteSynchronousMode.Full;
 

@@ -1,17 +1,25 @@
+using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 
 namespace Orvirt.Silo.Storage;
 
 /// <summary>
-/// One SQLite state file in WAL mode: a single write connection behind a lock (SQLite has one writer
-/// anyway, and queuing here avoids its sleeping busy handler) and pooled read connections, which WAL lets
-/// run beside the writer.
+/// One SQLite state file in WAL mode: a single write connection (SQLite has one writer anyway, and queuing here
+/// avoids its sleeping busy handler) and pooled read connections, which WAL lets run beside the writer.
+/// Writes are group-committed: one loop takes every write queued while the previous commit ran and runs them in
+/// one transaction, each inside its own savepoint (a failing write rolls back alone), so that concurrent grain
+/// writes share one commit and, with synchronous=FULL, one fsync. A caller's task completes only after the commit
+/// holding its write.
 /// </summary>
 public sealed class SqliteStateDatabase : IDisposable
 {
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    /// <summary>Most writes in one transaction; bounds the time a commit holds back the writes behind it.</summary>
+    private const int MaxBatch = 256;
+    private readonly Channel<(Func<SqliteConnection, Action> Run, Action<Exception> Fail)> _queue =
+        Channel.CreateUnbounded<(Func<SqliteConnection, Action> Run, Action<Exception> Fail)>(new UnboundedChannelOptions { SingleReader = true });
     private readonly SqliteConnection _writer;
     private readonly string _readConnectionString;
+    private readonly Task _writeLoop;
 
     public SqliteStateDatabase(string path, SqliteSynchronousMode synchronous)
     {
@@ -40,23 +48,32 @@ public sealed class SqliteStateDatabase : IDisposable
                 PRIMARY KEY (grain_type, grain_id, state_name)
             ) WITHOUT ROWID;
             """);
+        _writeLoop = Task.Run(WriteLoopAsync);
     }
 
     /// <summary>The full path of the file.</summary>
     public string Path { get; }
 
-    /// <summary>Runs <paramref name="work"/> on the single write connection, one at a time.</summary>
-    public async Task<T> WriteAsync<T>(Func<SqliteConnection, T> work, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <paramref name="work"/> on the single write connection, one at a time, inside a transaction shared with
+    /// the writes queued beside it; completes once that transaction is committed. An exception thrown by
+    /// <paramref name="work"/> undoes only its own changes and reaches only this caller.
+    /// </summary>
+    public Task<T> WriteAsync<T>(Func<SqliteConnection, T> work, CancellationToken cancellationToken)
     {
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        cancellationToken.ThrowIfCancellationRequested();
+        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Action Run(SqliteConnection connection)
         {
-            return work(_writer);
+            cancellationToken.ThrowIfCancellationRequested();
+            var result = work(connection);
+            return () => done.TrySetResult(result);
         }
-        finally
+        if (!_queue.Writer.TryWrite((Run, e => done.TrySetException(e))))
         {
-            _writeLock.Release();
+            throw new ObjectDisposedException(nameof(SqliteStateDatabase), $"the SQLite state file {Path} is closed; the silo is shutting down");
         }
+        return done.Task;
     }
 
     /// <summary>Opens a pooled read connection; the caller disposes it.</summary>
@@ -69,8 +86,71 @@ public sealed class SqliteStateDatabase : IDisposable
 
     public void Dispose()
     {
+        // Writes already queued are still committed; later ones are refused.
+        _queue.Writer.TryComplete();
+        _writeLoop.Wait(TimeSpan.FromSeconds(30));
         _writer.Dispose();
-        _writeLock.Dispose();
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var batch = new List<(Func<SqliteConnection, Action> Run, Action<Exception> Fail)>(MaxBatch);
+        var completions = new List<Action>(MaxBatch);
+        while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            batch.Clear();
+            completions.Clear();
+            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var item))
+            {
+                batch.Add(item);
+            }
+            try
+            {
+                // Raw BEGIN/COMMIT rather than SqliteTransaction: the writes' commands need no transaction object.
+                Execute(_writer, "BEGIN IMMEDIATE;");
+                foreach (var (run, fail) in batch)
+                {
+                    Execute(_writer, "SAVEPOINT write;");
+                    try
+                    {
+                        completions.Add(run(_writer));
+                        Execute(_writer, "RELEASE write;");
+                    }
+                    catch (Exception e) when (e is SqliteException or OperationCanceledException or InvalidOperationException or ArgumentException)
+                    {
+                        Execute(_writer, "ROLLBACK TO write;");
+                        Execute(_writer, "RELEASE write;");
+                        completions.Add(() => fail(e));
+                    }
+                }
+                Execute(_writer, "COMMIT;");
+            }
+            catch (Exception e)
+            {
+                TryRollback();
+                foreach (var (_, fail) in batch)
+                {
+                    fail(e);
+                }
+                continue;
+            }
+            foreach (var complete in completions)
+            {
+                complete();
+            }
+        }
+    }
+
+    private void TryRollback()
+    {
+        try
+        {
+            Execute(_writer, "ROLLBACK;");
+        }
+        catch (SqliteException)
+        {
+            // No transaction was open (BEGIN failed, or SQLite already rolled back).
+        }
     }
 
     private static void Execute(SqliteConnection connection, string sql)

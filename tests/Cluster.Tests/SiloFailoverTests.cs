@@ -9,8 +9,10 @@ using Xunit.Abstractions;
 namespace Orvirt.Cluster.Tests;
 
 /// <summary>
-/// Issue 6 acceptance: three silos on Redis and two agents running 50 VMs. Killing a silo, and then restarting every
-/// silo one by one, leaves every VM answering through the other silos with the same run on the same single node.
+/// Issue 6 acceptance: three silos on Redis and two agents running 50 VMs (node-a on test pods, node-b on process pods with
+/// real QEMU where installed, so that a few VMs run there). Killing a silo, and then restarting every silo one by one,
+/// leaves every VM answering through the other silos with the same run on the same single node, and node-b's libvirt
+/// domains, daemons and QEMU processes untouched.
 /// </summary>
 public sealed class SiloFailoverTests(ITestOutputHelper output)
 {
@@ -47,10 +49,12 @@ public sealed class SiloFailoverTests(ITestOutputHelper output)
             // The pod daemons and QEMU processes of node-b: a VM restarted or a pod recreated would change them.
             var nodeB = cluster.Agents.Single(a => a.Node == "node-b");
             var pidsBefore = string.Join(",", nodeB.PodProcessIds().Order());
+            var domainsBefore = "";
             if (processPods)
             {
                 Assert.True(onB > 0 && nodeB.PodProcessIds().Count >= 2 * onB,
                     $"node-b should run its {onB} VMs in process pods (a libvirtd and a QEMU each); pids: {pidsBefore}\n{cluster.Output}");
+                domainsBefore = await RunningDomainsAsync(cluster, nodeB, onB, "before any silo died");
             }
 
             // kill -9 one silo: the others take over its grains.
@@ -68,6 +72,10 @@ public sealed class SiloFailoverTests(ITestOutputHelper output)
             timeline.Add($"kill -9 silo 1 → all {VmCount} VMs answer Get through silos 0 and 2 with unchanged runs: {(killed + afterKill).TotalSeconds:0.0} s");
             Assert.Equal(podsBefore, await AssertEachVmRunsOnExactlyOneNodeAsync(cluster, before, "after kill -9 of silo 1"));
             Assert.Equal(pidsBefore, string.Join(",", nodeB.PodProcessIds().Order()));
+            if (processPods)
+            {
+                Assert.Equal(domainsBefore, await RunningDomainsAsync(cluster, nodeB, onB, "after kill -9 of silo 1"));
+            }
 
             clock.Restart();
             await cluster.StartSiloAsync(1);
@@ -89,6 +97,10 @@ public sealed class SiloFailoverTests(ITestOutputHelper output)
             await AllAnswerAsync(cluster, [0, 1, 2], names, before, "after the rolling restart, through every silo");
             Assert.Equal(podsBefore, await AssertEachVmRunsOnExactlyOneNodeAsync(cluster, before, "after the rolling restart"));
             Assert.Equal(pidsBefore, string.Join(",", nodeB.PodProcessIds().Order()));
+            if (processPods)
+            {
+                Assert.Equal(domainsBefore, await RunningDomainsAsync(cluster, nodeB, onB, "after the rolling restart"));
+            }
 
             // The restarted cluster still drives the agents: a stop reaches both nodes and a start runs the VM again.
             var onEachNode = before.Values.GroupBy(v => v.Node).Select(g => g.First().Name).ToArray();
@@ -127,6 +139,25 @@ public sealed class SiloFailoverTests(ITestOutputHelper output)
                 output.WriteLine(line);
             }
         }
+    }
+
+    /// <summary>
+    /// Asks every process pod's libvirtd on <paramref name="node"/>: each runs exactly one domain and no domain runs in two
+    /// pods. Returns the domain UUIDs, sorted and joined.
+    /// </summary>
+    private static async Task<string> RunningDomainsAsync(RedisCluster cluster, Orvirt.Testing.AgentProcess node, int expected, string phase)
+    {
+        var pods = cluster.PodsByNode()[node.Node];
+        var domains = new List<string>();
+        foreach (var pod in pods)
+        {
+            var running = await Virsh.RunningDomainsAsync(Path.Combine(node.PodsDirectory, pod));
+            Assert.True(running.Count == 1, $"pod {pod} on {node.Node} runs {running.Count} domains {phase}: {string.Join(", ", running)}");
+            domains.AddRange(running);
+        }
+        Assert.True(domains.Count == expected && domains.Distinct().Count() == expected,
+            $"{node.Node} {phase}: {domains.Count} running domains ({domains.Distinct().Count()} distinct), expected {expected}");
+        return string.Join(",", domains.Order(StringComparer.Ordinal));
     }
 
     private static CreateRequest Vm(string name) => new()

@@ -160,6 +160,32 @@ public sealed class SqliteGrainStorageTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task AFailingWriteAmongParallelWritesIsUndoneAloneAndTheOthersAreCommitted()
+    {
+        var registry = new SqliteStateDatabaseRegistry();
+        _registries.Add(registry);
+        var database = registry.Get(DatabasePath, SqliteSynchronousMode.Full);
+        await database.WriteAsync(c => Exec(c, "CREATE TABLE probe (id INTEGER PRIMARY KEY, note TEXT NOT NULL);"), CancellationToken.None);
+
+        // Writes queued together share a transaction; the bad one inserts a row and then fails on a NOT NULL column.
+        var writes = Enumerable.Range(0, 50).Select(i => database.WriteAsync(
+            c => i == 25
+                ? Exec(c, "INSERT INTO probe (id, note) VALUES (1000, 'half'); INSERT INTO probe (id, note) VALUES (1001, NULL);")
+                : Exec(c, $"INSERT INTO probe (id, note) VALUES ({i}, 'ok');"),
+            CancellationToken.None)).ToList();
+        var bad = writes[25];
+        await Assert.ThrowsAsync<Microsoft.Data.Sqlite.SqliteException>(() => bad);
+        await Task.WhenAll(writes.Where(w => w != bad));
+
+        // A new file handle sees only what was committed: 49 good rows, nothing of the failed write.
+        await using var reader = await database.OpenReaderAsync(CancellationToken.None);
+        await using var command = reader.CreateCommand();
+        command.CommandText = "SELECT group_concat(id) FROM (SELECT id FROM probe WHERE id >= 1000 OR note = 'ok' ORDER BY id);";
+        var ids = ((string)(await command.ExecuteScalarAsync())!).Split(',').Select(int.Parse).ToList();
+        Assert.Equal([.. Enumerable.Range(0, 50).Where(i => i != 25)], ids);
+    }
+
     public void Dispose()
     {
         foreach (var r in _registries)
@@ -180,6 +206,13 @@ public sealed class SqliteGrainStorageTests : IDisposable
         _registries.Add(registry);
         var database = registry.Get(DatabasePath, SqliteSynchronousMode.Full);
         return new SqliteGrainStorage("test", database, new OrleansGrainStorageSerializer(_services.GetRequiredService<Serializer>()), NullLogger<SqliteGrainStorage>.Instance);
+    }
+
+    private static int Exec(Microsoft.Data.Sqlite.SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteNonQuery();
     }
 
     private static VmSnapshot Snapshot(string name) => new()
