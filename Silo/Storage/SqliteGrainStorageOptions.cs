@@ -9,11 +9,11 @@ public sealed class SqliteGrainStorageOptions
     public string DatabasePath { get; set; } = "";
 
     /// <summary>
-    /// Default <see cref="SqliteSynchronousMode.Normal"/> (WAL, fsync at checkpoints only): an acknowledged write
-    /// survives a kill -9 of the silo, but the last commits may roll back after an OS crash or power loss. A create
-    /// writes several grain states, and with <see cref="SqliteSynchronousMode.Full"/> each of those commits waited
-    /// for an fsync, serialized behind the single writer; that fsync was the largest cost of a create (issue 7,
-    /// bench/RESULTS.md). Choose Full where an acknowledgement must also hold through power loss.
+    /// Default <see cref="SqliteSynchronousMode.Full"/>: the API acknowledges a create only after its state is
+    /// written, and Full makes that acknowledgement hold through power loss too. Writes are group-committed by
+    /// <see cref="SqliteStateDatabase"/>, so concurrent grain writes share one fsync (issue 7: that, not the fsync
+    /// itself, removed most of the create latency; see bench/RESULTS.md). Normal is enough for crash-of-the-process
+    /// durability.
     /// </summary>
     public SqliteSynchronousMode Synchronous { get; set; } = SqliteSynchronousMode.Full;
 

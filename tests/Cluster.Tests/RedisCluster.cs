@@ -42,9 +42,10 @@ public sealed class RedisCluster : IAsyncDisposable
     /// Starts Redis, the silos one after the other, and the agents; returns once both nodes are Ready. <c>node-a</c> runs
     /// test pods with room for 64 one-vCPU VMs. <c>node-b</c> runs <paramref name="nodeBRuntime"/> pods: with <c>test</c> it is
     /// like node-a; with <c>process</c> (private libvirtd + QEMU) it offers 5 vCPUs and 320 MiB, so that least-allocated
-    /// scheduling puts only a few 64 MiB VMs on it.
+    /// scheduling puts only a few 64 MiB VMs on it. With <paramref name="agents"/> false only Redis and the silos start (for
+    /// tests of the control plane alone, whose VMs are never scheduled).
     /// </summary>
-    public static async Task<RedisCluster> StartAsync(string nodeBRuntime = "test")
+    public static async Task<RedisCluster> StartAsync(string nodeBRuntime = "test", bool agents = true)
     {
         var cluster = new RedisCluster();
         try
@@ -53,6 +54,10 @@ public sealed class RedisCluster : IAsyncDisposable
             for (var i = 0; i < SiloCount; i++)
             {
                 await cluster.StartSiloAsync(i);
+            }
+            if (!agents)
+            {
+                return cluster;
             }
             var gateways = cluster._ports.Select(p => p.Gateway).ToArray();
             var small = nodeBRuntime != "test";
