@@ -41,4 +41,7 @@ public sealed partial class VirtualMachineGrain
 
     [LoggerMessage(EventId = 1011, Level = LogLevel.Warning, Message = "VM {Namespace}/{Name} lost its node {Node}: {Reason}")]
     private partial void LogNodeLost(string @namespace, string name, string node, string reason);
+
+    [LoggerMessage(EventId = 1012, Level = LogLevel.Warning, Message = "VM {Namespace}/{Name} is in the index but does not exist (its create did not finish); removing the entry")]
+    private partial void LogIndexEntryWithoutVm(string @namespace, string name);
 }

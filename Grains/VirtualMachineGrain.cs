@@ -311,6 +311,18 @@ public sealed partial class VirtualMachineGrain(
     }
 
     /// <inheritdoc />
+    public async Task<bool> ReconcileIndexEntryAsync()
+    {
+        if (S.Exists)
+        {
+            return true;
+        }
+        LogIndexEntryWithoutVm(_id.Namespace, _id.Name);
+        await Index.RemoveAsync(_id);
+        return false;
+    }
+
+    /// <inheritdoc />
     public Task<VirtualMachineView> GetStateAsync() => Task.FromResult(new VirtualMachineView
     {
         Vm = S.Exists ? Snapshot() : null,

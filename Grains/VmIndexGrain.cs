@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Text;
+using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
 using Orvirt.Interfaces;
 
@@ -12,19 +13,47 @@ namespace Orvirt.Grains;
 /// the next write instead of one full-state write each (each request changes memory before its first await, and
 /// returns once a write that includes its change is stored).
 /// </summary>
+/// <remarks>
+/// A create writes the index entry before the VM's state, so a silo that dies between the two leaves an entry without a VM.
+/// After each activation (the first use, or after the silo that held the index died) the index asks the VM of every entry it
+/// loaded to check itself (<see cref="IVirtualMachineGrain.ReconcileIndexEntryAsync"/>), and those that do not exist remove
+/// their entries, so that List, paging and the per-namespace count converge on the VMs that exist.
+/// </remarks>
 [Reentrant]
-public sealed class VmIndexGrain : Grain, IVmIndexGrain
+public sealed partial class VmIndexGrain : Grain, IVmIndexGrain
 {
+    /// <summary>How many VMs the check after activation asks at once.</summary>
+    private const int CheckBatchSize = 64;
     private static readonly Comparer<VmIndexEntry> Order = Comparer<VmIndexEntry>.Create(Compare);
     private readonly IPersistentState<VmIndexState> _state;
     private readonly CoalescingStateWriter _writer;
+    private readonly ILogger<VmIndexGrain> _logger;
     private SortedSet<VmIndexEntry>? _sorted;
+    private IGrainTimer? _entryCheck;
 
     /// <summary>Creates the grain with its persisted state.</summary>
-    public VmIndexGrain([PersistentState("index", OrvirtNames.GrainStorage)] IPersistentState<VmIndexState> state)
+    public VmIndexGrain([PersistentState("index", OrvirtNames.GrainStorage)] IPersistentState<VmIndexState> state, ILogger<VmIndexGrain> logger)
     {
         _state = state;
         _writer = new CoalescingStateWriter(() => state.WriteStateAsync());
+        _logger = logger;
+    }
+
+    /// <inheritdoc />
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (_state.State.Entries.Count > 0)
+        {
+            // Once, right away, interleaving: the VMs it asks call back (RemoveAsync) while it waits for them.
+            _entryCheck = this.RegisterGrainTimer(CheckEntriesAsync, new GrainTimerCreationOptions
+            {
+                DueTime = TimeSpan.Zero,
+                Period = Timeout.InfiniteTimeSpan,
+                Interleave = true,
+                KeepAlive = true,
+            });
+        }
+        return Task.CompletedTask;
     }
 
     private SortedSet<VmIndexEntry> Sorted => _sorted ??= new SortedSet<VmIndexEntry>(_state.State.Entries.Values, Order);
@@ -101,6 +130,40 @@ public sealed class VmIndexGrain : Grain, IVmIndexGrain
         var first = new VmIndexEntry { Namespace = @namespace, Name = "" };
         var last = new VmIndexEntry { Namespace = @namespace, Name = "\uffff" };
         return Task.FromResult(Sorted.GetViewBetween(first, last).Count);
+    }
+
+    /// <summary>Asks the VM of every entry loaded at activation to check itself, <see cref="CheckBatchSize"/> at a time.</summary>
+    private async Task CheckEntriesAsync(CancellationToken cancellationToken)
+    {
+        _entryCheck?.Dispose();
+        _entryCheck = null;
+        var keys = _state.State.Entries.Keys.ToList();
+        var missing = 0;
+        var failed = 0;
+        foreach (var batch in keys.Chunk(CheckBatchSize))
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            var exists = await Task.WhenAll(batch.Select(async key =>
+            {
+                try
+                {
+                    return await GrainFactory.GetGrain<IVirtualMachineGrain>(key).ReconcileIndexEntryAsync();
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // One VM that cannot be reached must not stop the check of the others; it is checked after the next activation.
+                    var id = VmId.Parse(key);
+                    LogEntryCheckFailed(id.Namespace, id.Name, ex);
+                    Interlocked.Increment(ref failed);
+                    return true;
+                }
+            }));
+            missing += exists.Count(e => !e);
+        }
+        LogEntriesChecked(keys.Count, missing, failed);
     }
 
     private static int Compare(VmIndexEntry? a, VmIndexEntry? b)

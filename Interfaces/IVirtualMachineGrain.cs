@@ -62,6 +62,14 @@ public interface IVirtualMachineGrain : IGrainWithStringKey
     [Alias("NodeLost")]
     Task NodeLostAsync(string node, long epoch, string reason);
 
+    /// <summary>
+    /// Makes the VM index agree with this VM: when the VM does not exist, removes its index entry (left by a create whose
+    /// silo died after the index write and before the VM's own). Returns whether the VM exists. The index calls it for each
+    /// entry after it activates; running inside the VM grain, it cannot race a create or delete of the same VM.
+    /// </summary>
+    [Alias("ReconcileIndexEntry")]
+    Task<bool> ReconcileIndexEntryAsync();
+
     /// <summary>Desired and actual side by side, for the dashboard's grain-state view.</summary>
     [Alias("GetState")]
     Task<VirtualMachineView> GetStateAsync();

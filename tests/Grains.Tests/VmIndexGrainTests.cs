@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Orleans.Core.Internal;
 using Orvirt.Interfaces;
 
 namespace Orvirt.Grains.Tests;
@@ -35,6 +36,30 @@ public sealed class VmIndexGrainTests(ClusterFixture cluster)
         Assert.Empty(page2.Continue);
         Assert.Contains(new VmId(other, "web-z"), everywhere.Items);
         Assert.DoesNotContain(new VmId(ns, "db-a"), everywhere.Items);
+    }
+
+    [Fact]
+    public async Task AnEntryWithoutItsVmIsRemovedOnceTheIndexActivatesAgain()
+    {
+        var ns = $"orphan-{Guid.NewGuid():N}"[..20];
+        var halted = new VmSpec { RunStrategy = RunStrategy.Halted };
+        await cluster.Vm(new VmId(ns, "kept")).CreateAsync(halted);
+        var index = cluster.Client.GetGrain<IVmIndexGrain>(GrainKeys.VmIndex);
+        // What a create leaves when its silo dies after the index write and before the VM's own state write.
+        await index.UpsertAsync(new VmIndexEntry { Namespace = ns, Name = "orphan" });
+        Assert.Equal(["kept", "orphan"], (await index.ListAsync(new VmListQuery { Namespace = ns })).Items.Select(i => i.Name));
+
+        // As after a crash: the index activates again from its stored state.
+        await index.AsReference<IGrainManagementExtension>().DeactivateOnIdle();
+        var after = await Eventually.UntilAsync(
+            () => index.ListAsync(new VmListQuery { Namespace = ns }),
+            page => page.Items.All(i => i.Name != "orphan"),
+            $"the entry of {ns}/orphan, which has no VM, removed after the index activated again",
+            page => string.Join(",", page.Items.Select(i => i.Name)));
+
+        Assert.Equal(["kept"], after.Items.Select(i => i.Name));
+        Assert.Equal(1, await index.CountAsync(ns));
+        Assert.True((await cluster.Vm(new VmId(ns, "kept")).GetAsync()).IsOk);
     }
 
     [Fact]
