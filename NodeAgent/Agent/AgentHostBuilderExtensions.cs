@@ -36,6 +36,9 @@ public static class AgentHostBuilderExtensions
             }
             client.AddMemoryStreams(OrvirtNames.StreamProvider);
             client.UseConnectionRetryFilter<ConnectRetryFilter>();
+            // A call in flight to a silo that died waits out the response timeout (30 s by default) before the agent
+            // retries elsewhere; every agent call is small and retried, so fail fast instead.
+            client.Configure<ClientMessagingOptions>(m => m.ResponseTimeout = TimeSpan.FromSeconds(10));
         });
         return builder;
     }

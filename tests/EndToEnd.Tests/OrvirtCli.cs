@@ -34,7 +34,7 @@ public sealed class OrvirtCli(Func<Uri> server, Func<string> context)
     }
 
     /// <summary><c>orvirt vm wait NAME -n NS --for Deleted --timeout 30s</c> must succeed.</summary>
-    public Task WaitDeletedAsync(string ns, string name) => WaitAsync(ns, name, "Deleted", 30);
+    public Task WaitDeletedAsync(string ns, string name) => WaitAsync(ns, name, "Deleted", 60);
 
     /// <summary>Polls <c>orvirt vm get</c> until <paramref name="condition"/> holds.</summary>
     public async Task<VmView> EventuallyAsync(string ns, string name, Func<VmView, bool> condition, string what, int timeoutSeconds = 30)
