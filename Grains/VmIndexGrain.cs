@@ -135,8 +135,7 @@ public sealed partial class VmIndexGrain : Grain, IVmIndexGrain
     /// <summary>Asks the VM of every entry loaded at activation to check itself, <see cref="CheckBatchSize"/> at a time.</summary>
     private async Task CheckEntriesAsync(CancellationToken cancellationToken)
     {
-        _entryCheck?.Dispose();
-        _entryCheck = null;
+        // The timer is one-shot; it is disposed at the end, since disposing it cancels this callback's token.
         var keys = _state.State.Entries.Keys.ToList();
         var missing = 0;
         var failed = 0;
@@ -164,6 +163,8 @@ public sealed partial class VmIndexGrain : Grain, IVmIndexGrain
             missing += exists.Count(e => !e);
         }
         LogEntriesChecked(keys.Count, missing, failed);
+        _entryCheck?.Dispose();
+        _entryCheck = null;
     }
 
     private static int Compare(VmIndexEntry? a, VmIndexEntry? b)

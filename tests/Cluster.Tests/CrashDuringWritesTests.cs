@@ -129,6 +129,7 @@ public sealed class CrashDuringWritesTests(ITestOutputHelper output)
                     $"List in pages of {PageSize} to return exactly the {existing.Count} VMs that Get finds, in full pages",
                     TimeSpan.FromSeconds(30));
                 timeline.Add($"List in pages of {PageSize} agrees with Get ({paged}): {clock.Elapsed.TotalSeconds:0.0} s");
+                timeline.AddRange(cluster.SiloLines("index entries loaded at activation"));
                 var listed = await ListAllAsync(connections[0], limit: 0);
                 Assert.True(listed.Pages.Count == 1, $"List without a limit answered {listed.Pages.Count} pages");
                 AssertSameNames(existing, listed.Names, "List of the whole namespace");

@@ -123,6 +123,10 @@ public sealed class RedisCluster : IAsyncDisposable
         _silos[index] = null;
     }
 
+    /// <summary>The lines the running silos wrote so far that contain <paramref name="text"/>.</summary>
+    public IEnumerable<string> SiloLines(string text) =>
+        _silos.OfType<SiloProcess>().SelectMany(s => s.Output.Split('\n')).Where(l => l.Contains(text, StringComparison.Ordinal)).Select(l => l.Trim());
+
     /// <summary>
     /// True when Orleans' membership table in Redis (hash <c>orvirt/members/orvirt</c>, one JSON entry per silo incarnation)
     /// has entries for silo <paramref name="index"/>'s port and all of them say Dead (<c>"Status":6</c>).
