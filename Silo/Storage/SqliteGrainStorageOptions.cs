@@ -11,9 +11,8 @@ public sealed class SqliteGrainStorageOptions
     /// <summary>
     /// Default <see cref="SqliteSynchronousMode.Full"/>: the API acknowledges a create only after its state is
     /// written, and Full makes that acknowledgement hold through power loss too. Writes are group-committed by
-    /// <see cref="SqliteStateDatabase"/>, so concurrent grain writes share one fsync (issue 7: that, not the fsync
-    /// itself, removed most of the create latency; see bench/RESULTS.md). Normal is enough for crash-of-the-process
-    /// durability.
+    /// <see cref="SqliteStateDatabase"/>, so concurrent grain writes share one fsync (about 1 ms here; see
+    /// bench/RESULTS.md, issue 7). Normal is enough for crash-of-the-process durability.
     /// </summary>
     public SqliteSynchronousMode Synchronous { get; set; } = SqliteSynchronousMode.Full;
 
