@@ -187,7 +187,11 @@ public sealed class Scenarios(BenchOptions options, List<BenchResult> results)
     {
         Progress($"G2: {options.QemuVms} real QEMU VMs in process pods");
         await using var silo = await SiloProcess.StartAsync(BenchSilo);
-        await using var agent = AgentProcess.Start(new AgentProcessOptions { GatewayPort = silo.GatewayPort, Node = "bench-qemu", Runtime = "process" });
+        // Tiny idle VMs are overcommitted on vCPUs, as a user running many of them would configure the node.
+        await using var agent = AgentProcess.Start(new AgentProcessOptions
+        {
+            GatewayPort = silo.GatewayPort, Node = "bench-qemu", Runtime = "process", Vcpus = Math.Max(4, options.QemuVms * 2),
+        });
         using var conn = OrvirtConnection.Create(silo.GrpcAddress);
         await WaitNodeReadyAsync(conn, agent.Node, agent);
         await using var tracker = new StatusTracker(conn.VirtualMachines);
