@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Orvirt.NodeAgent.Agent;
+using Orvirt.NodeAgent.Metrics;
 
 if (args.Contains("--help") || args.Contains("-h"))
 {
@@ -9,6 +10,7 @@ if (args.Contains("--help") || args.Contains("-h"))
         each VM's domain match the desired state its grain publishes on the node's stream.
 
         Usage: orvirt-agent [--node NAME] [--pods DIR] [--runtime process|test|auto] [--gateway HOST:PORT] [--images DIR]
+                            [--metrics 127.0.0.1:PORT]
 
           --node NAME          this node's name, a DNS-1123 label          (Agent:Node, default: host name)
           --pods DIR           where pods live; keep it short (<= 60 chars) (Agent:PodsDirectory, default /var/lib/orvirt/pods)
@@ -18,6 +20,9 @@ if (args.Contains("--help") || args.Contains("-h"))
           --gateway HOST:PORT  the silo's Orleans gateway                  (Agent:Gateway, default 127.0.0.1:30000)
                                several silos: HOST:PORT,HOST:PORT,...
           --images DIR         base images for 'image' disks               (Agent:ImagesDirectory, default /var/lib/orvirt/images)
+          --metrics HOST:PORT  serve Prometheus metrics on /metrics        (Agent:MetricsEndpoint, default empty = off)
+                               (orvirt_workqueue_depth, orvirt_workqueue_latency_seconds);
+                               IPv4 loopback or localhost only: it has no authentication yet
 
         Every setting can also come from the environment, e.g. ORVIRT_AGENT__NODE=node-1,
         or appsettings.json: Agent:HeartbeatInterval (00:00:02), Agent:ResyncInterval (00:00:30),
@@ -36,6 +41,7 @@ builder.Configuration.AddCommandLine(args, new Dictionary<string, string>
     ["--runtime"] = "Agent:Runtime",
     ["--gateway"] = "Agent:Gateway",
     ["--images"] = "Agent:ImagesDirectory",
+    ["--metrics"] = "Agent:MetricsEndpoint",
 });
 var agentOptions = new AgentOptions();
 builder.Configuration.GetSection(AgentOptions.Section).Bind(agentOptions);
@@ -50,6 +56,8 @@ if (validation.Failed)
     Console.Error.WriteLine("Run orvirt-agent --help for the options.");
     return 2;
 }
+// Metrics before the Orleans client, whose start waits for a gateway: the listener serves while the agent connects.
+builder.UseNodeAgentMetrics(agentOptions);
 // The Orleans client first: it must be connected before the agent service makes its first call.
 builder.UseNodeAgentClient(agentOptions);
 builder.Services.AddNodeAgent();

@@ -46,4 +46,10 @@ public sealed class AgentOptions
 
     /// <summary>How long a pod daemon may take to answer. Default 60 s.</summary>
     public TimeSpan PodStartTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Where to serve Prometheus metrics (<c>/metrics</c>), <c>host:port</c> on a loopback address, e.g. <c>127.0.0.1:9464</c>.
+    /// Default empty: no metrics listener.
+    /// </summary>
+    public string MetricsEndpoint { get; set; } = "";
 }

@@ -58,6 +58,10 @@ public sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
         {
             failures.Add($"Agent:PodStartTimeout {o.PodStartTimeout} must be at least 00:00:01; the default is 00:01:00");
         }
+        if (Metrics.MetricsEndpoint.Error(o.MetricsEndpoint) is { } metricsError)
+        {
+            failures.Add(metricsError);
+        }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orvirt.NodeAgent.Domain;
+using Orvirt.NodeAgent.Metrics;
 using Orvirt.NodeAgent.Pods;
 
 namespace Orvirt.NodeAgent.Agent;
@@ -15,6 +16,8 @@ public static class AgentServiceCollectionExtensions
         services.AddOptions<AgentOptions>().BindConfiguration(AgentOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<AgentOptions>, AgentOptionsValidator>();
         services.AddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.AddSingleton<WorkQueueMetrics>();
         services.AddSingleton<ClusterConnectionWatcher>();
         services.AddSingleton<IClusterConnectionStatusObserver>(sp => sp.GetRequiredService<ClusterConnectionWatcher>());
         services.AddSingleton<IPodRuntime>(sp => CreateRuntime(sp.GetRequiredService<IOptions<AgentOptions>>().Value, sp.GetRequiredService<ILoggerFactory>()));

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Streams;
 using Orvirt.Interfaces;
+using Orvirt.NodeAgent.Metrics;
 using Orvirt.NodeAgent.Pods;
 
 namespace Orvirt.NodeAgent.Agent;
@@ -14,7 +15,8 @@ public sealed partial class NodeAgentService(
     IPodRuntime runtime,
     ClusterConnectionWatcher watcher,
     TimeProvider time,
-    ILoggerFactory loggers) : BackgroundService
+    ILoggerFactory loggers,
+    WorkQueueMetrics metrics) : BackgroundService
 {
     private readonly ILogger _logger = loggers.CreateLogger<NodeAgentService>();
     private readonly SemaphoreSlim _reconnected = new(0, 1);
@@ -28,6 +30,7 @@ public sealed partial class NodeAgentService(
     {
         var o = options.Value;
         await using var controller = new AgentController(o, runtime, new OrleansControlPlane(client), time, loggers);
+        metrics.Attach(controller.Queue);
         Controller = controller;
         watcher.Reconnected += OnReconnected;
         try

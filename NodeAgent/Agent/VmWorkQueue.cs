@@ -13,9 +13,10 @@ public sealed class VmWorkQueue(int parallelism, Func<VmId, CancellationToken, T
     private static readonly TimeSpan BaseDelay = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(30);
     private readonly Channel<VmId> _channel = Channel.CreateUnbounded<VmId>();
-    private readonly HashSet<VmId> _queued = [];
+    // Key -> timestamp (TimeProvider) of its first enqueue while pending: the work-queue latency counts from it.
+    private readonly Dictionary<VmId, long> _queued = [];
     private readonly HashSet<VmId> _processing = [];
-    private readonly HashSet<VmId> _dirty = [];
+    private readonly Dictionary<VmId, long> _dirty = [];
     private readonly Dictionary<VmId, int> _failures = [];
     private readonly Lock _gate = new();
 
@@ -31,17 +32,25 @@ public sealed class VmWorkQueue(int parallelism, Func<VmId, CancellationToken, T
         }
     }
 
+    /// <summary>
+    /// Called (outside the queue's lock) when a key's sync starts, with how long it waited since its first enqueue
+    /// (a key added while it was processed waits from that add). Null: not measured. Set it before <see cref="RunAsync"/>.
+    /// </summary>
+    public Action<TimeSpan>? WaitObserved { get; set; }
+
     /// <summary>Asks for <paramref name="id"/> to be synced; coalesces with a pending request.</summary>
-    public void Enqueue(VmId id)
+    public void Enqueue(VmId id) => Enqueue(id, time.GetTimestamp());
+
+    private void Enqueue(VmId id, long since)
     {
         lock (_gate)
         {
             if (_processing.Contains(id))
             {
-                _dirty.Add(id);
+                _dirty.TryAdd(id, since);
                 return;
             }
-            if (!_queued.Add(id))
+            if (!_queued.TryAdd(id, since))
             {
                 return;
             }
@@ -68,11 +77,13 @@ public sealed class VmWorkQueue(int parallelism, Func<VmId, CancellationToken, T
     {
         await foreach (var id in _channel.Reader.ReadAllAsync(ct))
         {
+            long since;
             lock (_gate)
             {
-                _queued.Remove(id);
+                _queued.Remove(id, out since);
                 _processing.Add(id);
             }
+            WaitObserved?.Invoke(time.GetElapsedTime(since));
             var failed = false;
             try
             {
@@ -88,11 +99,12 @@ public sealed class VmWorkQueue(int parallelism, Func<VmId, CancellationToken, T
                 failed = true;
             }
             bool again;
+            long dirtySince;
             TimeSpan delay = TimeSpan.Zero;
             lock (_gate)
             {
                 _processing.Remove(id);
-                again = _dirty.Remove(id);
+                again = _dirty.Remove(id, out dirtySince);
                 if (failed)
                 {
                     var n = _failures.GetValueOrDefault(id) + 1;
@@ -110,7 +122,7 @@ public sealed class VmWorkQueue(int parallelism, Func<VmId, CancellationToken, T
             }
             else if (again)
             {
-                Enqueue(id);
+                Enqueue(id, dirtySince);
             }
         }
     }

@@ -74,6 +74,10 @@ public sealed class AgentProcess : IAsyncDisposable
         {
             psi.ArgumentList.Add(a);
         }
+        foreach (var a in options.ExtraArguments)
+        {
+            psi.ArgumentList.Add(a);
+        }
         if (options.Vcpus > 0)
         {
             psi.Environment["ORVIRT_AGENT__VCPUS"] = options.Vcpus.ToString(CultureInfo.InvariantCulture);

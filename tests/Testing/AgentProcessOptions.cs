@@ -28,6 +28,9 @@ public sealed record AgentProcessOptions
 
     public string? AgentDllPath { get; init; }
 
+    /// <summary>Extra command-line arguments, appended after the standard ones (e.g. <c>--metrics 127.0.0.1:PORT</c>). Default none.</summary>
+    public IReadOnlyList<string> ExtraArguments { get; init; } = [];
+
     /// <summary>Extra environment variables, applied last.</summary>
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 }
