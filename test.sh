@@ -28,7 +28,7 @@ done
 # The benchmark's smoke run (small counts, no thresholds), so that it cannot rot.
 orvirt_log "running the benchmark smoke run (bench/Orvirt.Bench --smoke)"
 if [ "$#" -eq 0 ]; then
-  if dotnet "$(orvirt_bin bench/Orvirt.Bench orvirt-bench)" --smoke 2>&1 | tee "$results/bench.out"; then
+  if dotnet "$(orvirt_bin bench/Orvirt.Bench orvirt-bench)" --smoke --markdown "$results/bench-smoke.md" --json "$results/bench-smoke.json" 2>&1 | tee "$results/bench.out"; then
     echo "Passed!  - Failed:     0, Passed:     1, Skipped:     0, Total:     1 - orvirt-bench --smoke" > "$results/bench.log"
   else
     echo "Failed!  - Failed:     1, Passed:     0, Skipped:     0, Total:     1 - orvirt-bench --smoke" > "$results/bench.log"
