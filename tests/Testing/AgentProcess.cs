@@ -130,20 +130,7 @@ public sealed class AgentProcess : IAsyncDisposable
         AppDomain.CurrentDomain.ProcessExit -= _onTestProcessExit;
         try
         {
-            if (!_process.HasExited)
-            {
-                _ = SiloProcess.Kill(_process.Id, SigTerm);
-                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-                try
-                {
-                    await _process.WaitForExitAsync(cts.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    _ = SiloProcess.Kill(_process.Id, SigKill);
-                    await _process.WaitForExitAsync().ConfigureAwait(false);
-                }
-            }
+            await ChildProcesses.StopAsync(_process, TimeSpan.FromSeconds(15)).ConfigureAwait(false);
             await KillPodProcessesAsync(PodsDirectory).ConfigureAwait(false);
         }
         finally

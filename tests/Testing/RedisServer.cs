@@ -149,20 +149,7 @@ public sealed class RedisServer : IAsyncDisposable
         AppDomain.CurrentDomain.ProcessExit -= _onTestProcessExit;
         try
         {
-            if (!_process.HasExited)
-            {
-                _ = SiloProcess.Kill(_process.Id, SigTerm);
-                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-                try
-                {
-                    await _process.WaitForExitAsync(cts.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    KillQuietly();
-                    await _process.WaitForExitAsync().ConfigureAwait(false);
-                }
-            }
+            await ChildProcesses.StopAsync(_process, TimeSpan.FromSeconds(10)).ConfigureAwait(false);
         }
         finally
         {

@@ -175,20 +175,7 @@ public sealed partial class SiloProcess : IAsyncDisposable
         AppDomain.CurrentDomain.ProcessExit -= _onTestProcessExit;
         try
         {
-            if (!_process.HasExited)
-            {
-                _ = Kill(_process.Id, SigTerm);
-                using var cts = new CancellationTokenSource(_stopTimeout);
-                try
-                {
-                    await _process.WaitForExitAsync(cts.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    KillQuietly();
-                    await _process.WaitForExitAsync().ConfigureAwait(false);
-                }
-            }
+            await ChildProcesses.StopAsync(_process, _stopTimeout).ConfigureAwait(false);
         }
         finally
         {
