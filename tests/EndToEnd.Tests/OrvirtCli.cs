@@ -34,7 +34,8 @@ public sealed class OrvirtCli(Func<Uri> server, Func<string> context)
     }
 
     /// <summary><c>orvirt vm wait NAME -n NS --for Deleted --timeout 30s</c> must succeed.</summary>
-    public Task WaitDeletedAsync(string ns, string name) => WaitAsync(ns, name, "Deleted", 60);
+    // Generous: a delete after a crash or a silo restart has been seen to take over 60 s on a loaded machine (see the issue notes).
+    public Task WaitDeletedAsync(string ns, string name) => WaitAsync(ns, name, "Deleted", 180);
 
     /// <summary>Polls <c>orvirt vm get</c> until <paramref name="condition"/> holds.</summary>
     public async Task<VmView> EventuallyAsync(string ns, string name, Func<VmView, bool> condition, string what, int timeoutSeconds = 30)
