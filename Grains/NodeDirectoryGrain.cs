@@ -57,7 +57,13 @@ public sealed partial class NodeDirectoryGrain : Grain, INodeDirectoryGrain
     {
         S.Nodes.TryGetValue(node.Name, out var previous);
         S.Nodes[node.Name] = node;
-        await _writer.WriteAsync();
+        // Every agent heartbeat arrives here; when it changed nothing but LastHeartbeat the new time stays in memory
+        // and is not written (a write per node every 2 s, each of the whole directory). A stale stored heartbeat after
+        // a restart only makes WatchSilentNodesAsync activate that node's grain once, which checks liveness itself.
+        if (previous is null || !OnlyHeartbeatChanged(previous, node))
+        {
+            await _writer.WriteAsync();
+        }
         var gotBetter = node.Ready && (previous is null || !previous.Ready
             || node.Free.Vcpus > previous.Free.Vcpus || node.Free.MemoryBytes > previous.Free.MemoryBytes
             || !SameLabels(previous.Labels, node.Labels));
@@ -220,6 +226,10 @@ public sealed partial class NodeDirectoryGrain : Grain, INodeDirectoryGrain
         }
         return string.Join(", ", parts);
     }
+
+    private static bool OnlyHeartbeatChanged(NodeInfo previous, NodeInfo node) =>
+        SameLabels(previous.Labels, node.Labels)
+        && previous with { LastHeartbeat = null, Labels = node.Labels } == node with { LastHeartbeat = null };
 
     private static bool SameLabels(ImmutableDictionary<string, string> a, ImmutableDictionary<string, string> b) =>
         a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var v) && v == kv.Value);

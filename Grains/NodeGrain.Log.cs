@@ -31,4 +31,7 @@ public sealed partial class NodeGrain
 
     [LoggerMessage(EventId = 1108, Level = LogLevel.Warning, Message = "Node {Node} is fenced at epoch {Epoch}; agent {AgentInstanceId} must destroy what GetAssignments does not list and confirm before the node is Ready")]
     private partial void LogFencedAgentBack(string node, string agentInstanceId, long epoch);
+
+    [LoggerMessage(EventId = 1109, Level = LogLevel.Information, Message = "Node {Node}: moved {Count} reservations kept in the node's state by an earlier version into its {Buckets} assignment buckets")]
+    private partial void LogAssignmentsMoved(string node, int count, int buckets);
 }

@@ -1,6 +1,9 @@
 using System.Collections.Immutable;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
+using Orleans.Storage;
 using Orvirt.Interfaces;
 
 namespace Orvirt.Grains;
@@ -14,10 +17,21 @@ namespace Orvirt.Grains;
 /// to it (<see cref="ConfirmFencedCleanupAsync"/>).
 /// </summary>
 /// <remarks>
+/// <para>
 /// The grain never waits on a VM grain in a turn that changes state: VM grains call it (release, reserve through the
 /// directory), so the VMs of a fenced node are told from an interleaving timer that only makes calls, and what it
 /// delivered is forgotten from the persisted state by the next heartbeat check.
+/// </para>
+/// <para>
+/// Reentrant, so that the reservations and releases of many VMs share writes: every request checks and changes the
+/// state before its first await (a reservation's check of free capacity and its assignment are one synchronous step,
+/// so reservations stay atomic), then waits for a write that includes its change (<see cref="CoalescingStateWriter"/>:
+/// writes never overlap, and changes made while one is under way are stored by the next), then for the directory to
+/// hold a view of the node that includes it (the directory upserts are serialized the same way, each sending the
+/// node as it is when it is sent, so the directory never receives an older view after a newer one).
+/// </para>
 /// </remarks>
+[Reentrant]
 public sealed partial class NodeGrain(
     [PersistentState("node", OrvirtNames.GrainStorage)] IPersistentState<NodeState> state,
     IOptions<VmControllerOptions> options,
@@ -33,6 +47,9 @@ public sealed partial class NodeGrain(
     private const int NodeLostParallelism = 32;
     private readonly VmControllerOptions _options = options.Value;
     private readonly HashSet<(string Key, long Epoch)> _nodeLostDelivered = [];
+    private readonly CoalescingStateWriter _writer = new(() => state.WriteStateAsync());
+    private CoalescingStateWriter? _publisher;
+    private NodeAssignments? _assignments;
     private IGrainTimer? _heartbeatCheck;
     private IGrainTimer? _nodeLostNotifier;
     private bool _notifying;
@@ -40,13 +57,31 @@ public sealed partial class NodeGrain(
 
     private NodeState S => state.State;
 
+    private NodeAssignments Assignments => _assignments ?? throw new InvalidOperationException($"node '{Name}' used before its activation loaded its assignments");
+
     private string Name => this.GetPrimaryKeyString();
 
     /// <inheritdoc />
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         // Heartbeats are not persisted one by one: a new activation gives the agent a whole timeout from now.
         _activatedAt = time.GetUtcNow();
+        _assignments = new NodeAssignments(ServiceProvider.GetRequiredKeyedService<IGrainStorage>(OrvirtNames.GrainStorage), this.GetGrainId());
+        await _assignments.LoadAsync();
+        if (S.Assignments.Count > 0)
+        {
+            // Kept in the node's own state by earlier versions: moved into the buckets (again, after a crash in between).
+            var legacy = S.Assignments.Count;
+            await _assignments.SetManyAsync(S.Assignments);
+            S.Assignments.Clear();
+            await _writer.WriteAsync();
+            LogAssignmentsMoved(Name, legacy, NodeAssignments.BucketCount);
+        }
+        if (S.Fenced && _assignments.Count > 0)
+        {
+            // A fence stores the node (fenced, every VM to tell) before it empties the buckets; a crash in between leaves these.
+            await _assignments.WriteBucketsAsync(_assignments.Forget());
+        }
         if (S.Registration is not null)
         {
             StartHeartbeatCheck();
@@ -55,7 +90,6 @@ public sealed partial class NodeGrain(
         {
             StartNodeLostNotifier();
         }
-        return Task.CompletedTask;
     }
 
     /// <inheritdoc />
@@ -87,15 +121,15 @@ public sealed partial class NodeGrain(
             S.Reason = ReasonAgentReady;
             S.NotReadySince = null;
         }
-        LogRegistered(Name, registration.AgentInstanceId, S.Epoch, restarted, S.Assignments.Count);
+        LogRegistered(Name, registration.AgentInstanceId, S.Epoch, restarted, Assignments.Count);
         if (S.Fenced)
         {
             LogFencedAgentBack(Name, registration.AgentInstanceId, S.Epoch);
         }
-        await state.WriteStateAsync();
+        await _writer.WriteAsync();
         StartHeartbeatCheck();
         var info = Info();
-        await Directory.UpsertAsync(info);
+        await PublishAsync();
         return info;
     }
 
@@ -117,10 +151,10 @@ public sealed partial class NodeGrain(
             S.Reason = ReasonAgentReady;
             S.NotReadySince = null;
             LogReadinessChanged(Name, true, S.Reason);
-            await state.WriteStateAsync();
+            await _writer.WriteAsync();
         }
         var info = Info();
-        await Directory.UpsertAsync(info);
+        await PublishAsync();
         return info;
     }
 
@@ -155,7 +189,7 @@ public sealed partial class NodeGrain(
             StartNodeLostNotifier();
             if (changed)
             {
-                await state.WriteStateAsync();
+                await _writer.WriteAsync();
             }
             return Info();
         }
@@ -167,10 +201,10 @@ public sealed partial class NodeGrain(
         S.NotReadySince = null;
         S.FencedAt = null;
         S.LastHeartbeat = time.GetUtcNow();
-        await state.WriteStateAsync();
+        await _writer.WriteAsync();
         LogUnfenced(Name, agentInstanceId, S.Epoch);
         var info = Info();
-        await Directory.UpsertAsync(info);
+        await PublishAsync();
         return info;
     }
 
@@ -185,7 +219,7 @@ public sealed partial class NodeGrain(
             // Nothing is assigned to a fenced node: its agent destroys everything it has.
             return [];
         }
-        var keys = S.Assignments.Keys.Order(StringComparer.Ordinal).ToList();
+        var keys = Assignments.Keys.Order(StringComparer.Ordinal).ToList();
         var desired = await Task.WhenAll(keys.Select(key => GrainFactory.GetGrain<IVirtualMachineGrain>(key).GetDesiredAsync()));
         return [.. desired.Where(d => d is not null && d.Node == Name).Select(d => d!)];
     }
@@ -197,7 +231,7 @@ public sealed partial class NodeGrain(
         {
             throw new ArgumentException($"need ({need.Vcpus} vCPUs, {need.MemoryBytes} bytes) for VM {vm} is negative; reserve the VM's vCPUs and memory", nameof(need));
         }
-        if (S.Assignments.ContainsKey(vm.Key))
+        if (Assignments.Contains(vm.Key))
         {
             return new ReservationResult { Reserved = true, Epoch = S.Epoch };
         }
@@ -205,23 +239,23 @@ public sealed partial class NodeGrain(
         {
             return new ReservationResult { Reserved = false, Epoch = S.Epoch, Reason = reason };
         }
-        S.Assignments[vm.Key] = need;
-        await state.WriteStateAsync();
+        Assignments.Set(vm.Key, need);
+        await Assignments.WriteAsync(vm.Key);
         LogReserved(Name, vm.Namespace, vm.Name, need.Vcpus, need.MemoryBytes);
-        await Directory.UpsertAsync(Info());
+        await PublishAsync();
         return new ReservationResult { Reserved = true, Epoch = S.Epoch };
     }
 
     /// <inheritdoc />
     public async Task ReleaseAsync(VmId vm)
     {
-        if (!S.Assignments.Remove(vm.Key))
+        if (!Assignments.Remove(vm.Key))
         {
             return;
         }
-        await state.WriteStateAsync();
+        await Assignments.WriteAsync(vm.Key);
         LogReleased(Name, vm.Namespace, vm.Name);
-        await Directory.UpsertAsync(Info());
+        await PublishAsync();
     }
 
     private string? RefusalReason(NodeResources need, ImmutableDictionary<string, string> nodeSelector)
@@ -256,7 +290,10 @@ public sealed partial class NodeGrain(
         return lacks.Count == 0 ? null : string.Join(", ", lacks);
     }
 
-    private NodeResources Allocated() => S.Assignments.Values.Aggregate(NodeResources.Zero, (sum, r) => sum.Add(r));
+    private NodeResources Allocated() => Assignments.Allocated;
+
+    /// <summary>Sends the node as it is now to the directory, after any upsert under way; returns once one that includes the caller's change arrived.</summary>
+    private Task PublishAsync() => (_publisher ??= new CoalescingStateWriter(() => Directory.UpsertAsync(Info()))).WriteAsync();
 
     private NodeInfo Info() => new()
     {
@@ -269,7 +306,7 @@ public sealed partial class NodeGrain(
         Hypervisor = S.Registration?.Hypervisor ?? HypervisorKind.Test,
         PodRuntime = S.Registration?.PodRuntime ?? "",
         LastHeartbeat = S.LastHeartbeat,
-        VmCount = S.Assignments.Count,
+        VmCount = Assignments.Count,
         Fenced = S.Fenced,
         Epoch = S.Epoch,
         Registered = S.Registration is not null,
@@ -315,11 +352,11 @@ public sealed partial class NodeGrain(
         }
         if (changed)
         {
-            await state.WriteStateAsync();
+            await _writer.WriteAsync();
         }
         if (wentNotReady)
         {
-            await Directory.UpsertAsync(Info());
+            await PublishAsync();
         }
     }
 
@@ -334,15 +371,18 @@ public sealed partial class NodeGrain(
         S.Ready = false;
         S.Reason = ReasonFenced;
         S.FencedAt = now;
-        foreach (var key in S.Assignments.Keys)
+        foreach (var key in Assignments.Keys)
         {
             S.PendingNodeLost[key] = S.Epoch;
         }
-        var released = S.Assignments.Count;
-        S.Assignments.Clear();
-        await state.WriteStateAsync();
+        var released = Assignments.Count;
+        var emptied = Assignments.Forget();
+        // The node first (fenced, every VM to tell), then its buckets: a crash in between leaves buckets that the next
+        // activation of a fenced node empties, never VMs that lost their reservation without being told.
+        await _writer.WriteAsync();
+        await Assignments.WriteBucketsAsync(emptied);
         LogFenced(Name, S.Epoch, now - (S.LastHeartbeat ?? now), released);
-        await Directory.UpsertAsync(Info());
+        await PublishAsync();
         StartNodeLostNotifier();
     }
 

@@ -10,7 +10,10 @@ public sealed class NodeState
     [Id(0)] public NodeRegistration? Registration { get; set; }
     /// <summary>Starts at 1; rises when the node is fenced and again when its agent confirms cleanup; stamps reservations.</summary>
     [Id(1)] public long Epoch { get; set; }
-    /// <summary>VM key (<c>namespace/name</c>) to the resources reserved for it.</summary>
+    /// <summary>
+    /// Where earlier versions kept the reservations (VM key to resources); now kept in <see cref="NodeAssignments"/>'
+    /// buckets, into which the node grain moves these when it activates. Empty once moved.
+    /// </summary>
     [Id(2)] public Dictionary<string, NodeResources> Assignments { get; set; } = [];
     [Id(3)] public DateTimeOffset? LastHeartbeat { get; set; }
     [Id(4)] public bool Ready { get; set; }

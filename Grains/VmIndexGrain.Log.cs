@@ -5,9 +5,6 @@ namespace Orvirt.Grains;
 /// <summary>Log messages of <see cref="VmIndexGrain"/>.</summary>
 public sealed partial class VmIndexGrain
 {
-    [LoggerMessage(EventId = 1300, Level = LogLevel.Information, Message = "Checked the {Count} index entries loaded at activation: {Missing} had no VM and were removed, {Failed} could not be checked")]
-    private partial void LogEntriesChecked(int count, int missing, int failed);
-
-    [LoggerMessage(EventId = 1301, Level = LogLevel.Warning, Message = "Checking the index entry of VM {Namespace}/{Name} failed")]
-    private partial void LogEntryCheckFailed(string @namespace, string name, Exception exception);
+    [LoggerMessage(EventId = 1302, Level = LogLevel.Information, Message = "Moved the {Count} entries of the unsharded VM index into its {Shards} shards")]
+    private partial void LogMovedToShards(int count, int shards);
 }

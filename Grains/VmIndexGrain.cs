@@ -7,185 +7,204 @@ using Orvirt.Interfaces;
 namespace Orvirt.Grains;
 
 /// <summary>
-/// The list of VMs, in (namespace, name) order, filtered by namespace and label selector, in pages. Every VM create
-/// and delete passes through this one grain and its state holds every entry, so it is reentrant and its writes go
-/// through a <see cref="CoalescingStateWriter"/>: upserts arriving while a write is under way are stored together by
-/// the next write instead of one full-state write each (each request changes memory before its first await, and
-/// returns once a write that includes its change is stored).
+/// The list of VMs, in (namespace, name) order, filtered by namespace and label selector, in pages. The entries live
+/// in <see cref="VmIndexShards.Count"/> shards (<see cref="VmIndexShardGrain"/>) so that a create or delete writes one
+/// shard's entries instead of every VM's; this grain routes changes to the VM's shard, merges the shards' answers
+/// for a list, and counts VMs per namespace. Reentrant: it holds no state a request changes across an await except
+/// the per-namespace counts, which are adjusted after each shard answered.
 /// </summary>
 /// <remarks>
-/// A create writes the index entry before the VM's state, so a silo that dies between the two leaves an entry without a VM.
-/// After each activation (the first use, or after the silo that held the index died) the index asks the VM of every entry it
-/// loaded to check itself (<see cref="IVirtualMachineGrain.ReconcileIndexEntryAsync"/>), and those that do not exist remove
-/// their entries, so that List, paging and the per-namespace count converge on the VMs that exist.
+/// <para>
+/// Continue token: the base64 of the UTF-8 key (<c>namespace/name</c>) of the last VM of the page; the next page is
+/// every matching VM that sorts strictly after it, in every shard. It does not depend on the number of shards, so
+/// paging stays stable while VMs are added or removed (a VM added behind the token is not listed, one added ahead
+/// of it is), and tokens from before the index was sharded still work.
+/// </para>
+/// <para>
+/// The counts are loaded from the shards when this grain activates (no request runs during activation) and then
+/// follow every change that passes through it, as every change does. A shard call that fails may or may not have
+/// been applied, so after one the counts are loaded again at the next <see cref="CountAsync"/>.
+/// </para>
+/// <para>
+/// Entries stored by a version with one unsharded index (this grain's own state) are moved to their shards when it
+/// activates, before anything else; a crash during the move only means it is done again.
+/// </para>
 /// </remarks>
 [Reentrant]
 public sealed partial class VmIndexGrain : Grain, IVmIndexGrain
 {
-    /// <summary>How many VMs the check after activation asks at once.</summary>
-    private const int CheckBatchSize = 64;
-    private static readonly Comparer<VmIndexEntry> Order = Comparer<VmIndexEntry>.Create(Compare);
-    private readonly IPersistentState<VmIndexState> _state;
-    private readonly CoalescingStateWriter _writer;
+    private readonly IPersistentState<VmIndexState> _legacy;
     private readonly ILogger<VmIndexGrain> _logger;
-    private SortedSet<VmIndexEntry>? _sorted;
-    private IGrainTimer? _entryCheck;
+    private Dictionary<string, int> _counts = new(StringComparer.Ordinal);
+    private bool _countsStale;
 
-    /// <summary>Creates the grain with its persisted state.</summary>
-    public VmIndexGrain([PersistentState("index", OrvirtNames.GrainStorage)] IPersistentState<VmIndexState> state, ILogger<VmIndexGrain> logger)
+    /// <summary>Creates the grain; <paramref name="legacy"/> is the state of the unsharded index of earlier versions.</summary>
+    public VmIndexGrain([PersistentState("index", OrvirtNames.GrainStorage)] IPersistentState<VmIndexState> legacy, ILogger<VmIndexGrain> logger)
     {
-        _state = state;
-        _writer = new CoalescingStateWriter(() => state.WriteStateAsync());
+        _legacy = legacy;
         _logger = logger;
     }
 
     /// <inheritdoc />
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (_state.State.Entries.Count > 0)
+        if (_legacy.State.Entries.Count > 0)
         {
-            // Once, right away, interleaving: the VMs it asks call back (RemoveAsync) while it waits for them.
-            _entryCheck = this.RegisterGrainTimer(CheckEntriesAsync, new GrainTimerCreationOptions
-            {
-                DueTime = TimeSpan.Zero,
-                Period = Timeout.InfiniteTimeSpan,
-                Interleave = true,
-                KeepAlive = true,
-            });
+            var entries = _legacy.State.Entries.Values.ToList();
+            await Task.WhenAll(entries.GroupBy(e => VmIndexShards.ShardOf(e.Id))
+                .Select(g => Shard(g.Key).UpsertManyAsync([.. g])));
+            _legacy.State.Entries.Clear();
+            await _legacy.WriteStateAsync();
+            LogMovedToShards(entries.Count, VmIndexShards.Count);
         }
-        return Task.CompletedTask;
+        _counts = await LoadCountsAsync();
     }
-
-    private SortedSet<VmIndexEntry> Sorted => _sorted ??= new SortedSet<VmIndexEntry>(_state.State.Entries.Values, Order);
 
     /// <inheritdoc />
     public async Task UpsertAsync(VmIndexEntry entry)
     {
-        if (_state.State.Entries.TryGetValue(entry.Id.Key, out var existing))
+        bool added;
+        try
         {
-            Sorted.Remove(existing);
+            added = await Shard(VmIndexShards.ShardOf(entry.Id)).UpsertAsync(entry);
         }
-        _state.State.Entries[entry.Id.Key] = entry;
-        Sorted.Add(entry);
-        await _writer.WriteAsync();
+        catch
+        {
+            _countsStale = true;
+            throw;
+        }
+        if (added)
+        {
+            _counts[entry.Namespace] = _counts.GetValueOrDefault(entry.Namespace) + 1;
+        }
     }
 
     /// <inheritdoc />
     public async Task RemoveAsync(VmId vm)
     {
-        if (_state.State.Entries.Remove(vm.Key, out var existing))
+        bool removed;
+        try
         {
-            Sorted.Remove(existing);
-            await _writer.WriteAsync();
+            removed = await Shard(VmIndexShards.ShardOf(vm)).RemoveAsync(vm);
+        }
+        catch
+        {
+            _countsStale = true;
+            throw;
+        }
+        if (removed && _counts.TryGetValue(vm.Namespace, out var count))
+        {
+            if (count <= 1)
+            {
+                _counts.Remove(vm.Namespace);
+            }
+            else
+            {
+                _counts[vm.Namespace] = count - 1;
+            }
         }
     }
 
     /// <inheritdoc />
-    public Task<VmListPage> ListAsync(VmListQuery query)
+    public async Task<VmListPage> ListAsync(VmListQuery query)
     {
         if (query.Limit < 0)
         {
             throw new ArgumentException($"limit {query.Limit} is negative; use 0 for all or a page size");
         }
-        if (!LabelSelector.TryParse(query.LabelSelector, out var selector, out var error))
+        if (!LabelSelector.TryParse(query.LabelSelector, out _, out var error))
         {
             throw new ArgumentException($"label selector is invalid: {error}");
         }
-        IEnumerable<VmIndexEntry> entries = Sorted;
-        if (!string.IsNullOrEmpty(query.Continue))
+        var after = string.IsNullOrEmpty(query.Continue) ? (VmId?)null : DecodeContinue(query.Continue);
+        var shardQuery = new VmIndexShardQuery { Namespace = query.Namespace, LabelSelector = query.LabelSelector ?? "", After = after };
+        if (query.Limit == 0)
         {
-            var after = DecodeContinue(query.Continue);
-            entries = Sorted.Max is { } max && Compare(after, max) < 0
-                ? Sorted.GetViewBetween(after, max).Where(e => Compare(e, after) > 0)
-                : [];
+            var all = await Task.WhenAll(Enumerable.Range(0, VmIndexShards.Count).Select(i => Shard(i).ListAsync(shardQuery)));
+            return new VmListPage { Items = [.. all.SelectMany(p => p).Order(VmIndexOrder.IdComparer)] };
         }
-        if (!string.IsNullOrEmpty(query.Namespace))
+        var items = await CollectPageAsync(shardQuery, query.Limit == int.MaxValue ? int.MaxValue : query.Limit + 1);
+        // One VM more than a page tells whether another page follows.
+        var more = items.Count > query.Limit;
+        if (more)
         {
-            entries = entries.Where(e => e.Namespace == query.Namespace);
+            items.RemoveRange(query.Limit, items.Count - query.Limit);
         }
-        var items = ImmutableArray.CreateBuilder<VmId>();
-        VmIndexEntry? last = null;
-        var more = false;
-        foreach (var entry in entries.Where(e => selector.Matches(e.Labels)))
+        return new VmListPage
         {
-            if (query.Limit > 0 && items.Count == query.Limit)
+            Items = [.. items],
+            Continue = more ? EncodeContinue(items[^1]) : "",
+        };
+    }
+
+    /// <summary>
+    /// The first <paramref name="wanted"/> matching VMs of all shards in order. Each round asks every shard for a few
+    /// VMs (about twice its share), so that a page does not cost a page from every shard: what is certain after a
+    /// round is every VM up to the smallest last VM of the shards that returned as many as asked (those may hold more
+    /// behind it); the next round continues from there with a doubled share, until enough are certain or every shard
+    /// has answered with all it holds.
+    /// </summary>
+    private async Task<List<VmId>> CollectPageAsync(VmIndexShardQuery query, int wanted)
+    {
+        var collected = new List<VmId>(Math.Min(wanted, 1024));
+        var share = (int)Math.Min(wanted, (2L * wanted / VmIndexShards.Count) + 4);
+        while (true)
+        {
+            var ask = query with { Limit = share };
+            var parts = await Task.WhenAll(Enumerable.Range(0, VmIndexShards.Count).Select(i => Shard(i).ListAsync(ask)));
+            VmId? cutoff = null;
+            foreach (var part in parts.Where(p => p.Length == share))
             {
-                more = true;
-                break;
+                if (cutoff is not { } c || VmIndexOrder.IdComparer.Compare(part[^1], c) < 0)
+                {
+                    cutoff = part[^1];
+                }
             }
-            items.Add(entry.Id);
-            last = entry;
+            var certain = parts.SelectMany(p => p)
+                .Where(id => cutoff is not { } c || VmIndexOrder.IdComparer.Compare(id, c) <= 0)
+                .Order(VmIndexOrder.IdComparer);
+            collected.AddRange(certain.Take(wanted - collected.Count));
+            if (cutoff is null || collected.Count >= wanted)
+            {
+                return collected;
+            }
+            // Every shard that may hold more returned VMs up to at least the cutoff, so each round moves past share VMs.
+            query = query with { After = cutoff };
+            share = (int)Math.Min(wanted, share * 2L);
         }
-        return Task.FromResult(new VmListPage
-        {
-            Items = items.ToImmutable(),
-            Continue = more && last is not null ? EncodeContinue(last) : "",
-        });
     }
 
     /// <inheritdoc />
-    public Task<int> CountAsync(string @namespace)
+    public async Task<int> CountAsync(string @namespace)
     {
-        // Names are DNS-1123 labels (ASCII), so every entry of the namespace sorts between these two.
-        var first = new VmIndexEntry { Namespace = @namespace, Name = "" };
-        var last = new VmIndexEntry { Namespace = @namespace, Name = "\uffff" };
-        return Task.FromResult(Sorted.GetViewBetween(first, last).Count);
-    }
-
-    /// <summary>Asks the VM of every entry loaded at activation to check itself, <see cref="CheckBatchSize"/> at a time.</summary>
-    private async Task CheckEntriesAsync(CancellationToken cancellationToken)
-    {
-        // The timer is one-shot; it is disposed at the end, since disposing it cancels this callback's token.
-        var keys = _state.State.Entries.Keys.ToList();
-        var missing = 0;
-        var failed = 0;
-        foreach (var batch in keys.Chunk(CheckBatchSize))
+        if (_countsStale)
         {
-            if (cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
-            var exists = await Task.WhenAll(batch.Select(async key =>
-            {
-                try
-                {
-                    return await GrainFactory.GetGrain<IVirtualMachineGrain>(key).ReconcileIndexEntryAsync();
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    // One VM that cannot be reached must not stop the check of the others; it is checked after the next activation.
-                    var id = VmId.Parse(key);
-                    LogEntryCheckFailed(id.Namespace, id.Name, ex);
-                    Interlocked.Increment(ref failed);
-                    return true;
-                }
-            }));
-            missing += exists.Count(e => !e);
+            _countsStale = false;
+            _counts = await LoadCountsAsync();
         }
-        LogEntriesChecked(keys.Count, missing, failed);
-        _entryCheck?.Dispose();
-        _entryCheck = null;
+        return _counts.GetValueOrDefault(@namespace);
     }
 
-    private static int Compare(VmIndexEntry? a, VmIndexEntry? b)
+    private async Task<Dictionary<string, int>> LoadCountsAsync()
     {
-        if (a is null || b is null)
+        var parts = await Task.WhenAll(Enumerable.Range(0, VmIndexShards.Count).Select(i => Shard(i).CountsAsync()));
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var (ns, count) in parts.SelectMany(p => p))
         {
-            return a is null ? (b is null ? 0 : -1) : 1;
+            counts[ns] = counts.GetValueOrDefault(ns) + count;
         }
-        var byNamespace = string.CompareOrdinal(a.Namespace, b.Namespace);
-        return byNamespace != 0 ? byNamespace : string.CompareOrdinal(a.Name, b.Name);
+        return counts;
     }
 
-    private static string EncodeContinue(VmIndexEntry last) =>
-        Convert.ToBase64String(Encoding.UTF8.GetBytes(last.Id.Key));
+    private IVmIndexShardGrain Shard(long shard) => GrainFactory.GetGrain<IVmIndexShardGrain>(shard);
 
-    private static VmIndexEntry DecodeContinue(string token)
+    private static string EncodeContinue(VmId last) => Convert.ToBase64String(Encoding.UTF8.GetBytes(last.Key));
+
+    private static VmId DecodeContinue(string token)
     {
         try
         {
-            var id = VmId.Parse(Encoding.UTF8.GetString(Convert.FromBase64String(token)));
-            return new VmIndexEntry { Namespace = id.Namespace, Name = id.Name };
+            return VmId.Parse(Encoding.UTF8.GetString(Convert.FromBase64String(token)));
         }
         catch (Exception ex) when (ex is FormatException)
         {

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
+using Orvirt.Interfaces;
 using Orvirt.NodeAgent.Agent;
 using Orvirt.NodeAgent.Metrics;
 
@@ -10,7 +11,7 @@ if (args.Contains("--help") || args.Contains("-h"))
         each VM's domain match the desired state its grain publishes on the node's stream.
 
         Usage: orvirt-agent [--node NAME] [--pods DIR] [--runtime process|test|auto] [--gateway HOST:PORT] [--images DIR]
-                            [--metrics 127.0.0.1:PORT]
+                            [--metrics 127.0.0.1:PORT] [--warm-pods N] [--tls-cert FILE --tls-key FILE --tls-ca FILE]
 
           --node NAME          this node's name, a DNS-1123 label          (Agent:Node, default: host name)
           --pods DIR           where pods live; keep it short (<= 60 chars) (Agent:PodsDirectory, default /var/lib/orvirt/pods)
@@ -23,11 +24,20 @@ if (args.Contains("--help") || args.Contains("-h"))
           --metrics HOST:PORT  serve Prometheus metrics on /metrics        (Agent:MetricsEndpoint, default empty = off)
                                (orvirt_workqueue_depth, orvirt_workqueue_latency_seconds);
                                IPv4 loopback or localhost only: it has no authentication yet
+          --warm-pods N        process pods kept started ahead of need     (Agent:WarmPods, default 2; 0 = off)
+                               (a new VM's pod is then a rename, not a libvirtd start)
+          --tls-cert FILE      cluster TLS: this node's PEM certificate    (Agent:Tls:CertificateFile, default none)
+          --tls-key FILE       its PEM private key                         (Agent:Tls:KeyFile)
+          --tls-ca FILE        the cluster CA (PEM) the silo's certificate (Agent:Tls:CaFile)
+                               must chain to; all three or none. Required when the silo runs with
+                               ORVIRT__CLUSTERTLS__*: its gateway refuses agents without a certificate from
+                               that CA. Make them with scripts/cluster-certs.sh OUTDIR silo NODE.
 
         Every setting can also come from the environment, e.g. ORVIRT_AGENT__NODE=node-1,
         or appsettings.json: Agent:HeartbeatInterval (00:00:02), Agent:ResyncInterval (00:00:30),
         Agent:MaxParallelSyncs (4), Agent:Vcpus and Agent:MemoryBytes (0 = from the host), Agent:ClusterId and
-        Agent:ServiceId (orvirt). Run as root: pods need mount namespaces.
+        Agent:ServiceId (orvirt), ORVIRT_AGENT__TLS__CERTIFICATEFILE / __KEYFILE / __CAFILE (the --tls-* files).
+        Run as root: pods need mount namespaces.
         """);
     return 0;
 }
@@ -42,6 +52,10 @@ builder.Configuration.AddCommandLine(args, new Dictionary<string, string>
     ["--gateway"] = "Agent:Gateway",
     ["--images"] = "Agent:ImagesDirectory",
     ["--metrics"] = "Agent:MetricsEndpoint",
+    ["--warm-pods"] = "Agent:WarmPods",
+    ["--tls-cert"] = "Agent:Tls:CertificateFile",
+    ["--tls-key"] = "Agent:Tls:KeyFile",
+    ["--tls-ca"] = "Agent:Tls:CaFile",
 });
 var agentOptions = new AgentOptions();
 builder.Configuration.GetSection(AgentOptions.Section).Bind(agentOptions);
@@ -56,10 +70,33 @@ if (validation.Failed)
     Console.Error.WriteLine("Run orvirt-agent --help for the options.");
     return 2;
 }
+// Cluster TLS: the certificate and key must pair up and chain to the CA, checked here so that a mistake is one clear line.
+ClusterTrust? clusterTrust = null;
+if (agentOptions.Tls.Enabled)
+{
+    var tlsFailures = new List<string>();
+    clusterTrust = ClusterTrust.TryLoad(
+        agentOptions.Tls.CertificateFile,
+        agentOptions.Tls.KeyFile,
+        agentOptions.Tls.CaFile,
+        ("--tls-cert", "--tls-key", "--tls-ca"),
+        server: false,
+        AgentTlsOptions.Fix,
+        tlsFailures);
+    if (clusterTrust is null)
+    {
+        Console.Error.WriteLine("orvirt-agent: invalid cluster TLS files:");
+        foreach (var failure in tlsFailures)
+        {
+            Console.Error.WriteLine("  " + failure);
+        }
+        return 2;
+    }
+}
 // Metrics before the Orleans client, whose start waits for a gateway: the listener serves while the agent connects.
 builder.UseNodeAgentMetrics(agentOptions);
 // The Orleans client first: it must be connected before the agent service makes its first call.
-builder.UseNodeAgentClient(agentOptions);
+builder.UseNodeAgentClient(agentOptions, clusterTrust);
 builder.Services.AddNodeAgent();
 
 using var host = builder.Build();

@@ -10,6 +10,7 @@ using Orvirt.Silo.Metrics;
 using Orvirt.Silo.Options;
 using Orvirt.Silo.Security;
 using Orvirt.Silo.Storage;
+using Orvirt.Silo.Streams;
 using Orvirt.Silo.Web;
 
 // Content root at the binary, so appsettings.json is found whatever the working directory is.
@@ -17,6 +18,8 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = ar
 
 builder.Services.AddOptions<SiloOptions>().BindConfiguration(SiloOptions.Section).ValidateOnStart();
 builder.Services.AddSingleton<IValidateOptions<SiloOptions>, SiloOptionsValidator>();
+builder.Services.AddOptions<ClusterTlsOptions>().BindConfiguration(ClusterTlsOptions.Section).ValidateOnStart();
+builder.Services.AddSingleton<IValidateOptions<ClusterTlsOptions>, ClusterTlsOptionsValidator>();
 builder.Services.AddOptions<StreamingOptions>().BindConfiguration(StreamingOptions.Section).ValidateOnStart();
 builder.Services.AddSingleton<IValidateOptions<StreamingOptions>, StreamingOptionsValidator>();
 // AddOrvirtGrains binds ValidationLimits from Orvirt:Limits; the host adds the check that says how to fix a bad bound.
@@ -30,6 +33,7 @@ var streaming = builder.Configuration.GetSection(StreamingOptions.Section).Get<S
 var limits = builder.Configuration.GetSection(LimitsOptionsValidator.Section).Get<ValidationLimits>() ?? new ValidationLimits();
 var httpAccess = builder.Configuration.GetSection(HttpAccessOptions.Section).Get<HttpAccessOptions>() ?? new HttpAccessOptions();
 var apiLimits = builder.Configuration.GetSection(ApiLimitsOptions.Section).Get<ApiLimitsOptions>() ?? new ApiLimitsOptions();
+var httpRateLimit = builder.Configuration.GetSection(HttpRateLimitOptions.Section).Get<HttpRateLimitOptions>() ?? new HttpRateLimitOptions();
 AccessTokens? accessTokens = null;
 System.Security.Cryptography.X509Certificates.X509Certificate2? tlsCertificate = null;
 var failures = new[]
@@ -38,7 +42,10 @@ var failures = new[]
     new StreamingOptionsValidator().Validate(null, streaming),
     new LimitsOptionsValidator().Validate(null, limits),
     new ApiLimitsOptionsValidator().Validate(null, apiLimits),
+    new HttpRateLimitOptionsValidator().Validate(null, httpRateLimit),
 }.Where(r => r.Failed).SelectMany(r => r.Failures ?? []).ToList();
+// Cluster TLS first: a silo open beyond loopback without it is refused even when Redis cannot be reached.
+failures.AddRange(ClusterTls.Check(siloOptions, builder.Configuration.GetSection(ClusterTlsOptions.Section).Get<ClusterTlsOptions>() ?? new ClusterTlsOptions(), out var clusterTrust));
 failures.AddRange(OrleansBackends.Check(siloOptions, builder.Configuration));
 if (failures.Count == 0)
 {
@@ -87,6 +94,11 @@ builder.UseOrleans(silo =>
 {
     // Clustering, endpoints, grain storage, PubSubStore and reminders: SQLite on one machine or Redis for a cluster.
     silo.UseOrvirtBackends(siloOptions);
+    if (clusterTrust is not null)
+    {
+        // Mutual TLS on silo-to-silo and gateway connections: only certificates from the cluster CA get in.
+        silo.UseClusterTls(clusterTrust, new ClusterPeerCheck(clusterTrust));
+    }
     if (onKubernetes)
     {
         silo.UseKubernetesHosting();
@@ -101,6 +113,7 @@ builder.UseOrleans(silo =>
             o.BatchContainerBatchSize = streaming.BatchSize;
         }));
     });
+    silo.AddAdaptiveMemoryStreamPull(OrvirtNames.StreamProvider, streaming);
 });
 
 builder.Services.AddSingleton(accessTokens!);
@@ -108,6 +121,8 @@ builder.Services.AddOrvirtMetrics();
 // CRD sync: only when Orvirt:Kubernetes names an API server (in-cluster, kubeconfig or server URL).
 builder.Services.AddOrvirtKubernetesSync(builder.Configuration);
 builder.Services.AddOrvirtWeb();
+// The per-client limit of the HTTP endpoint (gRPC has its own in AddOrvirtApiSecurity); /healthz is exempt.
+builder.Services.AddOrvirtHttpRateLimit(httpRateLimit, httpEndpoint.Port);
 builder.Services.AddGrpc(grpc =>
 {
     // Outermost first: the metrics see the status codes that GrainErrorInterceptor maps.
@@ -119,6 +134,8 @@ builder.Services.AddOrvirtApiSecurity();
 
 var app = builder.Build();
 
+// Before the token check, so that a flood of requests without a valid token is counted (by remote address) too.
+app.UseOrvirtHttpRateLimit();
 app.UseMiddleware<BearerTokenMiddleware>(httpEndpoint.Port);
 // A gRPC request that protobuf cannot parse gets INVALID_ARGUMENT instead of grpc-dotnet's UNKNOWN.
 app.UseMiddleware<MalformedRequestMiddleware>(grpcEndpoint.Port);
@@ -138,6 +155,11 @@ var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Orv
 if (onKubernetes)
 {
     SiloLog.KubernetesHosting(logger);
+}
+if (clusterTrust is not null)
+{
+    app.Services.GetRequiredService<ClusterPeerCheck>().UseLogger(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Orvirt.Silo.ClusterTls"));
+    ClusterTlsLog.Enabled(logger, clusterTrust.AuthoritySubjects, clusterTrust.Certificate.Subject);
 }
 app.Lifetime.ApplicationStarted.Register(() =>
 {

@@ -1,6 +1,8 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
+using Orleans.Connections.Security;
 using Orvirt.Interfaces;
 
 namespace Orvirt.NodeAgent.Agent;
@@ -11,14 +13,20 @@ public static class AgentHostBuilderExtensions
     /// <summary>
     /// An Orleans client for the gateways in <paramref name="options"/> (localhost clustering for one 127.0.0.1/localhost
     /// gateway, static clustering with every listed gateway otherwise), with the memory stream provider the node stream
-    /// uses and endless connect retries.
+    /// uses and endless connect retries. With <paramref name="trust"/> (cluster TLS, see <see cref="AgentTlsOptions"/>) every
+    /// gateway connection is mutual TLS: the agent presents its certificate and accepts only a gateway whose certificate
+    /// chains to the cluster CA.
     /// </summary>
-    public static IHostApplicationBuilder UseNodeAgentClient(this IHostApplicationBuilder builder, AgentOptions options)
+    public static IHostApplicationBuilder UseNodeAgentClient(this IHostApplicationBuilder builder, AgentOptions options, ClusterTrust? trust = null)
     {
         if (!AgentOptionsValidator.TryParseGateways(options.Gateway, out var gateways))
         {
             throw new ArgumentException($"gateway '{options.Gateway}' must be host:port or a comma-separated list of them, e.g. 127.0.0.1:30000", nameof(options));
         }
+        builder.Services.AddSingleton(new GatewayTlsProbe(gateways, trust));
+        // Before the Orleans client, whose start waits for a gateway: the watch runs while the client retries.
+        builder.Services.AddSingleton<GatewayTlsWatch>();
+        builder.Services.AddHostedService(s => s.GetRequiredService<GatewayTlsWatch>());
         builder.UseOrleansClient(client =>
         {
             if (gateways is [("127.0.0.1" or "localhost", var port)])
@@ -32,6 +40,19 @@ public static class AgentHostBuilderExtensions
                 {
                     c.ClusterId = options.ClusterId;
                     c.ServiceId = options.ServiceId;
+                });
+            }
+            if (trust is not null)
+            {
+                client.UseTls(trust.Certificate, tls =>
+                {
+                    tls.RemoteCertificateMode = RemoteCertificateMode.RequireCertificate;
+                    tls.ClientCertificateMode = RemoteCertificateMode.RequireCertificate;
+                    // The cluster CA alone decides; the system store and the certificate's names play no part.
+                    tls.RemoteCertificateValidation = (certificate, _, _) => trust.IsTrusted(certificate, out _);
+                    tls.LocalClientCertificateSelector = (_, _, _, _, _) => trust.Certificate;
+                    tls.OnAuthenticateAsClient = (connection, ssl) =>
+                        ssl.TargetHost = connection.RemoteEndPoint is IPEndPoint ip ? ip.Address.ToString() : "localhost";
                 });
             }
             client.AddMemoryStreams(OrvirtNames.StreamProvider);

@@ -34,6 +34,10 @@ public sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
         {
             failures.Add($"--gateway / Agent:Gateway '{o.Gateway}' must be host:port with a port from 1 to 65535, or several separated by commas, e.g. 127.0.0.1:30000 or 10.0.0.1:30000,10.0.0.2:30000");
         }
+        if (o.WarmPods is < 0 or > 64)
+        {
+            failures.Add($"--warm-pods / Agent:WarmPods {o.WarmPods} is outside 0 to 64; pass e.g. --warm-pods 2, or 0 to start every pod on demand");
+        }
         if (o.Vcpus < 0)
         {
             failures.Add($"Agent:Vcpus {o.Vcpus} must be 0 (use the host's CPU count) or more");
@@ -61,6 +65,25 @@ public sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
         if (Metrics.MetricsEndpoint.Error(o.MetricsEndpoint) is { } metricsError)
         {
             failures.Add(metricsError);
+        }
+        if (o.Tls.Enabled)
+        {
+            foreach (var (flag, env, value) in new[]
+            {
+                ("--tls-cert", "CERTIFICATEFILE", o.Tls.CertificateFile),
+                ("--tls-key", "KEYFILE", o.Tls.KeyFile),
+                ("--tls-ca", "CAFILE", o.Tls.CaFile),
+            })
+            {
+                if (string.IsNullOrWhiteSpace(value))
+                {
+                    failures.Add($"{flag} / ORVIRT_AGENT__TLS__{env} is missing: cluster TLS needs --tls-cert, --tls-key and --tls-ca together (or none of them). {AgentTlsOptions.Fix}");
+                }
+                else if (!File.Exists(value))
+                {
+                    failures.Add($"{flag} / ORVIRT_AGENT__TLS__{env} '{value}' does not exist; point it at an existing PEM file. {AgentTlsOptions.Fix}");
+                }
+            }
         }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

@@ -21,6 +21,8 @@ public static class AgentServiceCollectionExtensions
         services.AddSingleton<ClusterConnectionWatcher>();
         services.AddSingleton<IClusterConnectionStatusObserver>(sp => sp.GetRequiredService<ClusterConnectionWatcher>());
         services.AddSingleton<IPodRuntime>(sp => CreateRuntime(sp.GetRequiredService<IOptions<AgentOptions>>().Value, sp.GetRequiredService<ILoggerFactory>()));
+        // Before the agent service: warm pods start filling while the agent connects, and are removed after it stopped.
+        services.AddHostedService<WarmPodPoolService>();
         services.AddHostedService<NodeAgentService>();
         return services;
     }
@@ -31,7 +33,7 @@ public static class AgentServiceCollectionExtensions
         var kind = o.Runtime == "auto" ? (ProcessPodsAvailable() ? "process" : "test") : o.Runtime;
         Directory.CreateDirectory(o.PodsDirectory);
         return kind == "process"
-            ? new ProcessPodRuntime(o.PodsDirectory, HypervisorDetector.Detect(), o.PodStartTimeout, loggers.CreateLogger<ProcessPodRuntime>())
+            ? new ProcessPodRuntime(o.PodsDirectory, HypervisorDetector.Detect(), o.PodStartTimeout, loggers.CreateLogger<ProcessPodRuntime>(), o.WarmPods)
             : new TestPodRuntime(o.PodsDirectory);
     }
 

@@ -30,13 +30,18 @@ public sealed partial class ProcessPodRuntime : IPodRuntime
     private readonly ILogger _logger;
     private readonly Lock _templateGate = new();
 
-    /// <summary>Pods live in <paramref name="podsDirectory"/>; keep it short (socket paths are limited to 108 bytes).</summary>
-    public ProcessPodRuntime(string podsDirectory, HypervisorKind hypervisor, TimeSpan startTimeout, ILogger<ProcessPodRuntime> logger)
+    /// <summary>
+    /// Pods live in <paramref name="podsDirectory"/>; keep it short (socket paths are limited to 108 bytes).
+    /// <paramref name="warmPods"/> pods are kept started ahead of need once <see cref="StartWarmPool"/> is called.
+    /// </summary>
+    public ProcessPodRuntime(string podsDirectory, HypervisorKind hypervisor, TimeSpan startTimeout, ILogger<ProcessPodRuntime> logger, int warmPods = 0)
     {
         _root = Path.GetFullPath(podsDirectory);
         Hypervisor = hypervisor;
         _startTimeout = startTimeout;
         _logger = logger;
+        ArgumentOutOfRangeException.ThrowIfNegative(warmPods);
+        WarmPodTarget = warmPods;
         var longest = Encoding.UTF8.GetByteCount(SocketPath(new string('x', 32)));
         if (longest > MaxSocketPathBytes)
         {
@@ -59,9 +64,11 @@ public sealed partial class ProcessPodRuntime : IPodRuntime
     public string PodDirectory(string podId) => Path.Combine(_root, PodIds.Check(podId));
 
     /// <summary>The pid of the pod's libvirtd, or null when it does not run.</summary>
-    public int? DaemonPid(string podId)
+    public int? DaemonPid(string podId) => DaemonPidIn(PodDirectory(podId));
+
+    private static int? DaemonPidIn(string dir)
     {
-        var pidFile = Path.Combine(PodDirectory(podId), "libvirtd.pid");
+        var pidFile = Path.Combine(dir, "libvirtd.pid");
         if (!File.Exists(pidFile) || !int.TryParse(File.ReadAllText(pidFile).Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var pid))
         {
             return null;
@@ -91,6 +98,15 @@ public sealed partial class ProcessPodRuntime : IPodRuntime
             return;
         }
         var dir = PodDirectory(podId);
+        if (!Directory.Exists(dir) && TryClaimWarmPod(podId, dir))
+        {
+            return;
+        }
+        await CreateAndStartAsync(podId, dir, ct);
+    }
+
+    private async Task CreateAndStartAsync(string label, string dir, CancellationToken ct)
+    {
         foreach (var (sub, _) in Mounts)
         {
             Directory.CreateDirectory(Path.Combine(dir, sub));
@@ -98,7 +114,7 @@ public sealed partial class ProcessPodRuntime : IPodRuntime
         Directory.CreateDirectory(Path.Combine(dir, "sock"));
         WriteConfig(dir);
         SeedCapabilities(dir);
-        await StartDaemonAsync(podId, dir, ct);
+        await StartDaemonAsync(label, dir, ct);
         SaveTemplate(dir);
     }
 
@@ -137,7 +153,9 @@ public sealed partial class ProcessPodRuntime : IPodRuntime
             ? [.. Directory.EnumerateDirectories(_root).Select(Path.GetFileName).OfType<string>().Where(PodIds.IsValid).Where(id => File.Exists(Path.Combine(_root, id, "etc", "libvirtd.conf"))).Order(StringComparer.Ordinal)]
             : [];
 
-    private string SocketPath(string podId) => Path.Combine(_root, podId, "sock", "libvirt-sock");
+    private string SocketPath(string podId) => SocketPathIn(Path.Combine(_root, podId));
+
+    private static string SocketPathIn(string dir) => Path.Combine(dir, "sock", "libvirt-sock");
 
     private static void WriteConfig(string dir)
     {
@@ -192,8 +210,10 @@ public sealed partial class ProcessPodRuntime : IPodRuntime
         }
     }
 
+    /// <summary>Starts the daemon of the pod folder <paramref name="dir"/>; <paramref name="podId"/> names it in logs and errors.</summary>
     private async Task StartDaemonAsync(string podId, string dir, CancellationToken ct)
     {
+        var socket = SocketPathIn(dir);
         File.Delete(Path.Combine(dir, "libvirtd.pid"));
         File.Delete(Path.Combine(dir, "sock", "libvirt-sock"));
         var psi = new ProcessStartInfo("setsid") { UseShellExecute = false };
@@ -212,14 +232,14 @@ public sealed partial class ProcessPodRuntime : IPodRuntime
             {
                 throw new PodRuntimeException($"pod {podId}: libvirtd exited with {launcher.ExitCode} while starting; see {dir}/daemon.log");
             }
-            if (DaemonPid(podId) is not null && File.Exists(SocketPath(podId)))
+            if (DaemonPidIn(dir) is not null && File.Exists(socket))
             {
                 try
                 {
                     // Asking for capabilities makes the QEMU driver probe (or load the seeded cache); then the pod is ready.
-                    using var probe = LibvirtConnection.Open(ConnectionUri(podId));
+                    using var probe = LibvirtConnection.Open("qemu+unix:///system?socket=" + socket);
                     _ = probe.GetCapabilities();
-                    LogDaemonReady(_logger, podId, DaemonPid(podId) ?? 0, started.ElapsedMilliseconds);
+                    LogDaemonReady(_logger, podId, DaemonPidIn(dir) ?? 0, started.ElapsedMilliseconds);
                     return;
                 }
                 catch (LibvirtException e) when (e.IsConnectionLost || e.Code == LibvirtErrorCode.InternalError)
@@ -237,7 +257,7 @@ public sealed partial class ProcessPodRuntime : IPodRuntime
                 {
                     await ProcessTools.TerminateAsync(launcher.Id, TimeSpan.FromSeconds(2), CancellationToken.None);
                 }
-                throw new PodRuntimeException($"pod {podId}: libvirtd did not answer on {SocketPath(podId)} within {_startTimeout.TotalSeconds:0} s; see {dir}/daemon.log");
+                throw new PodRuntimeException($"pod {podId}: libvirtd did not answer on {socket} within {_startTimeout.TotalSeconds:0} s; see {dir}/daemon.log");
             }
         }
     }

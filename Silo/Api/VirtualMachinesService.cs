@@ -152,6 +152,9 @@ public sealed partial class VirtualMachinesService : VirtualMachines.VirtualMach
         var sent = new Dictionary<VmId, long>();
         try
         {
+            // The response headers tell the client that the watch is subscribed: a change after they arrive is delivered,
+            // so a client that reads a VM after them (orvirt vm wait) misses nothing, not even a delete that left no VM to list.
+            await context.WriteResponseHeadersAsync(new Metadata());
             if (request.SendInitial)
             {
                 var next = "";

@@ -7,14 +7,16 @@ namespace Orvirt.Bench;
 /// <summary>Writes the results as Markdown (between markers, so other sections of RESULTS.md stay) and as JSON.</summary>
 public static class Report
 {
-    private const string Begin = "<!-- orvirt-bench:begin -->";
-    private const string End = "<!-- orvirt-bench:end -->";
-
     public static void Write(BenchOptions options, IReadOnlyList<BenchResult> results, string commandLine, DateTimeOffset started)
     {
+        // A run of every scenario owns the main block; a run of some (e.g. --scenarios G10) gets a block of its own,
+        // so that it adds its figures without wiping the others'.
+        var tag = options.Scenarios.SetEquals(new BenchOptions().Scenarios) ? "" : " " + string.Join(",", options.Scenarios.Order(StringComparer.Ordinal));
+        var beginMarker = $"<!-- orvirt-bench:begin{tag} -->";
+        var endMarker = $"<!-- orvirt-bench:end{tag} -->";
         var machine = Machine();
         var md = new StringBuilder();
-        md.AppendLine(Begin);
+        md.AppendLine(beginMarker);
         md.AppendLine(CultureInfo.InvariantCulture, $"## Benchmark (`orvirt-bench`), {started:yyyy-MM-dd HH:mm} UTC");
         md.AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture, $"Command: `{commandLine}`");
@@ -38,14 +40,14 @@ public static class Report
                 md.AppendLine(CultureInfo.InvariantCulture, $"- {r.Id}: {r.Note}");
             }
         }
-        md.AppendLine(End);
+        md.AppendLine(endMarker);
 
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(options.Markdown))!);
         var existing = File.Exists(options.Markdown) ? File.ReadAllText(options.Markdown) : "# Orvirt benchmark results\n\n";
-        var b = existing.IndexOf(Begin, StringComparison.Ordinal);
-        var e = existing.IndexOf(End, StringComparison.Ordinal);
+        var b = existing.IndexOf(beginMarker, StringComparison.Ordinal);
+        var e = existing.IndexOf(endMarker, StringComparison.Ordinal);
         var updated = b >= 0 && e > b
-            ? existing[..b] + md.ToString().TrimEnd('\n') + existing[(e + End.Length)..]
+            ? existing[..b] + md.ToString().TrimEnd('\n') + existing[(e + endMarker.Length)..]
             : existing.TrimEnd('\n') + "\n\n" + md;
         File.WriteAllText(options.Markdown, updated);
         File.WriteAllText(options.Json, JsonSerializer.Serialize(new { commandLine, machine, started, results }, new JsonSerializerOptions { WriteIndented = true }));

@@ -40,6 +40,10 @@ public sealed class Scenarios(BenchOptions options, List<BenchResult> results)
         {
             await GrainMemoryAsync();
         }
+        if (options.Scenarios.Contains("G10") && options.RecoveryVms > 0)
+        {
+            await new RecoveryScenario(options, results).RunAsync();
+        }
     }
 
     /// <summary>The physical limit: define + start + destroy + undefine on libvirt's test driver through our binding.</summary>
@@ -276,14 +280,14 @@ public sealed class Scenarios(BenchOptions options, List<BenchResult> results)
         return new Measured(keys, stats, new Dictionary<string, long>(sends));
     }
 
-    private static CreateRequest NewVm(string ns, string name, string strategy, string memory) => new()
+    internal static CreateRequest NewVm(string ns, string name, string strategy, string memory) => new()
     {
         Namespace = ns,
         Name = name,
         Spec = new VirtualMachineSpec { RunStrategy = strategy, Memory = memory, Cpu = new Cpu { Sockets = 1, Cores = 1, Threads = 1 } },
     };
 
-    private static async Task WaitNodeReadyAsync(OrvirtConnection conn, string node, AgentProcess agent)
+    internal static async Task WaitNodeReadyAsync(OrvirtConnection conn, string node, AgentProcess agent)
     {
         var sw = Stopwatch.StartNew();
         while (sw.Elapsed < TimeSpan.FromSeconds(90))

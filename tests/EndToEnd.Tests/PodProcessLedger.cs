@@ -34,17 +34,52 @@ public sealed class PodProcessLedger : IDisposable
         }
     }
 
-    /// <summary>Recorded processes that still run: same pid, command name and start time (so a reused pid does not count).</summary>
-    public IReadOnlyList<string> StillRunning()
+    /// <summary>
+    /// Recorded processes that still run: same pid, command name and start time (so a reused pid does not count).
+    /// With <paramref name="exceptWarmPods"/>, the daemons (and their tini) of the agent's warm pods
+    /// (<c>&lt;pods&gt;/.warm/*</c>, started ahead of need and removed when the agent stops) do not count.
+    /// </summary>
+    public IReadOnlyList<string> StillRunning(bool exceptWarmPods = false)
     {
         KeyValuePair<int, (string Comm, long Started)>[] seen;
         lock (_seen)
         {
             seen = [.. _seen];
         }
+        var warm = exceptWarmPods ? WarmPodPids() : [];
         return [.. seen
+            .Where(p => !warm.Contains(p.Key))
             .Where(p => ProcessTools.IsRunning(p.Key, p.Value.Comm) && StartTime(p.Key) == p.Value.Started)
             .Select(p => $"{p.Value.Comm} (pid {p.Key})")];
+    }
+
+    private HashSet<int> WarmPodPids()
+    {
+        var pids = new HashSet<int>();
+        var warmRoot = Path.Combine(_podsDirectory, ".warm");
+        if (!Directory.Exists(warmRoot))
+        {
+            return pids;
+        }
+        try
+        {
+            foreach (var file in Directory.EnumerateFiles(warmRoot, "libvirtd.pid", SearchOption.AllDirectories))
+            {
+                if (ReadPid(file) is { } pid)
+                {
+                    pids.Add(pid);
+                    if (ParentPid(pid) is { } parent && Command(parent) == "tini")
+                    {
+                        pids.Add(parent);
+                    }
+                }
+            }
+        }
+        catch (IOException)
+        {
+            // A warm pod claimed or removed while we walked: the caller polls.
+        }
+        return pids;
     }
 
     /// <summary>Records what runs now (also called by the timer).</summary>

@@ -27,6 +27,9 @@ public abstract class OrvirtClusterFixture : IAsyncLifetime
     /// <summary>The cluster's client.</summary>
     public IClusterClient Client => _cluster?.Client ?? throw new InvalidOperationException("the cluster is not started");
 
+    /// <summary>The services of the (single) silo, e.g. its grain storage.</summary>
+    public IServiceProvider SiloServices => _cluster?.Silos[0].SiloHost.Services ?? throw new InvalidOperationException("the cluster is not started");
+
     /// <summary>Every VM event published so far, in arrival order.</summary>
     public IReadOnlyList<VmEvent> Events => [.. _events];
 

@@ -1,4 +1,6 @@
 using System.Collections.Immutable;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Storage;
 using Orvirt.Interfaces;
 
 namespace Orvirt.Grains.Tests;
@@ -116,5 +118,38 @@ public sealed class SchedulingTests(ClusterFixture cluster)
         Assert.Contains("is negative", negative.Message);
         var listed = (await cluster.Client.GetGrain<INodeDirectoryGrain>(GrainKeys.NodeDirectory).ListAsync()).Single(n => n.Name == agent.Node);
         Assert.Equal((true, 2, 0), (listed.Ready, listed.Allocatable.Vcpus, listed.VmCount));
+    }
+
+    [Fact]
+    public async Task AHeartbeatThatChangesNothingElseIsKeptInMemoryAndAReservationIsStored()
+    {
+        await using var agent = await cluster.StartAgentAsync(NewName("beat"), vcpus: 2, memoryBytes: 1L << 30);
+        await agent.HeartbeatAsync();
+        var directory = cluster.Client.GetGrain<INodeDirectoryGrain>(GrainKeys.NodeDirectory);
+        var storage = cluster.SiloServices.GetRequiredKeyedService<IGrainStorage>(OrvirtNames.GrainStorage);
+        async Task<NodeInfo> Stored()
+        {
+            var state = new GrainState<NodeDirectoryState>();
+            await storage.ReadStateAsync("directory", directory.GetGrainId(), state);
+            return state.State!.Nodes[agent.Node];
+        }
+
+        // The directory lists the newest heartbeat while its stored copy keeps an older one: heartbeats are not written.
+        var (listed, stored) = await Eventually.UntilAsync(
+            async () =>
+            {
+                await agent.HeartbeatAsync();
+                return ((await directory.ListAsync()).Single(n => n.Name == agent.Node), await Stored());
+            },
+            pair => pair.Item2.LastHeartbeat < pair.Item1.LastHeartbeat,
+            $"node {agent.Node}'s stored heartbeat older than the one the directory lists",
+            pair => $"listed {pair.Item1.LastHeartbeat:O}, stored {pair.Item2.LastHeartbeat:O}");
+        Assert.Equal((listed.Ready, listed.Allocated), (stored.Ready, stored.Allocated));
+
+        // A change beyond the heartbeat is stored.
+        var reserved = await cluster.Client.GetGrain<INodeGrain>(agent.Node).TryReserveAsync(new VmId("beat", "x"), new NodeResources { Vcpus = 1, MemoryBytes = 1 << 20 }, ImmutableDictionary<string, string>.Empty);
+        Assert.True(reserved.Reserved, reserved.Reason);
+        var afterReservation = await Eventually.UntilAsync(Stored, n => n.Allocated.Vcpus == 1, $"node {agent.Node}'s reservation stored in the directory", n => $"stored allocated {n.Allocated.Vcpus} vCPUs");
+        Assert.Equal(1, afterReservation.VmCount);
     }
 }

@@ -112,7 +112,7 @@ public sealed class ManifestTests
         Assert.True(process.ExitCode == 0, $"docker-compose config failed: {await stderr}");
         var config = YamlJson.ReadSingle(output);
         var services = config["services"]!.AsObject().Select(s => s.Key).Order(StringComparer.Ordinal).ToList();
-        Assert.Equal(["agent", "redis", "silo1", "silo2"], services);
+        Assert.Equal(["agent", "init", "redis", "silo1", "silo2"], services);
         Assert.True((bool?)config["services"]!["agent"]!["privileged"]);
         Assert.Contains("/dev/kvm:/dev/kvm", config["services"]!["agent"]!["devices"]!.AsArray().Select(d => (string?)d));
         Assert.Equal("Redis", (string?)config["services"]!["silo2"]!["environment"]!["ORVIRT__MODE"]);

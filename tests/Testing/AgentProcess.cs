@@ -117,8 +117,11 @@ public sealed class AgentProcess : IAsyncDisposable
     /// <summary>Sends a signal to the agent alone (e.g. SIGSTOP 19 / SIGCONT 18).</summary>
     public void Signal(int signal) => SiloProcess.Kill(_process.Id, signal);
 
-    /// <summary>Pids of every pod daemon (libvirtd) and QEMU process found in the pod folder.</summary>
-    public IReadOnlyList<int> PodProcessIds() => PodPids(PodsDirectory);
+    /// <summary>
+    /// Pids of every VM pod's daemon (libvirtd) and QEMU process found in the pod folder. The agent's warm pods
+    /// (<c>.warm/</c>, started ahead of need and replaced in the background) are not VM pods and are left out.
+    /// </summary>
+    public IReadOnlyList<int> PodProcessIds() => PodPids(PodsDirectory, includeWarm: false);
 
     /// <summary>Stops the agent, then kills what its pods left running (QEMU first, then the daemons), then deletes owned folders.</summary>
     public async ValueTask DisposeAsync()
@@ -163,7 +166,7 @@ public sealed class AgentProcess : IAsyncDisposable
         }
     }
 
-    private static List<int> PodPids(string podsDirectory)
+    private static List<int> PodPids(string podsDirectory, bool includeWarm = true)
     {
         var pids = new List<int>();
         if (!Directory.Exists(podsDirectory))
@@ -171,7 +174,9 @@ public sealed class AgentProcess : IAsyncDisposable
             return pids;
         }
         // QEMU pid files first so that the domains die before their daemons.
+        var warm = Path.Combine(podsDirectory, ".warm") + "/";
         var files = Directory.EnumerateFiles(podsDirectory, "*.pid", SearchOption.AllDirectories)
+            .Where(f => includeWarm || !f.StartsWith(warm, StringComparison.Ordinal))
             .OrderBy(f => f.EndsWith("libvirtd.pid", StringComparison.Ordinal) ? 1 : 0);
         foreach (var file in files)
         {

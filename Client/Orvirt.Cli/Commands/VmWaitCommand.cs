@@ -78,6 +78,22 @@ public static class VmWaitCommand
             for (var attempt = 0; attempt < MaxWatchAttempts && !deadline.IsCancellationRequested; attempt++)
             {
                 using var call = client.Watch(new WatchRequest { Namespace = ns, SendInitial = true }, CliInvocation.Stream(deadline.Token));
+                // The server sends the response headers once the watch is subscribed. A VM deleted between the read
+                // above and that moment is in neither the initial list nor the events, so read it once more now: from
+                // here on the watch has every change.
+                await call.ResponseHeadersAsync.WaitAsync(deadline.Token).ConfigureAwait(false);
+                try
+                {
+                    last = await client.GetAsync(new GetRequest { Namespace = ns, Name = name }, invocation.Call()).ConfigureAwait(false);
+                }
+                catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
+                {
+                    return await GoneAsync(invocation, ns, name, target).ConfigureAwait(false);
+                }
+                if (Matches(last, target))
+                {
+                    return await DoneAsync(invocation, name, Describe(last)).ConfigureAwait(false);
+                }
                 await foreach (var e in call.ResponseStream.ReadAllAsync(deadline.Token).ConfigureAwait(false))
                 {
                     if (e.Vm?.Metadata?.Name != name)
@@ -86,11 +102,7 @@ public static class VmWaitCommand
                     }
                     if (e.Type == "DELETED")
                     {
-                        if (target == "Deleted")
-                        {
-                            return await DoneAsync(invocation, name, "Deleted").ConfigureAwait(false);
-                        }
-                        throw new CliException(ExitCodes.NotFound, $"virtualmachine/{name} in namespace {ns} was deleted while waiting for {target}");
+                        return await GoneAsync(invocation, ns, name, target).ConfigureAwait(false);
                     }
                     last = e.Vm;
                     if (Matches(last, target))
@@ -131,6 +143,12 @@ public static class VmWaitCommand
             .FirstOrDefault();
         return problem is null ? status : $"{status} ({problem})";
     }
+
+    /// <summary>The VM is gone: done when waiting for Deleted, otherwise NOT_FOUND's exit code.</summary>
+    private static Task<int> GoneAsync(CliInvocation invocation, string ns, string name, string target) =>
+        target == "Deleted"
+            ? DoneAsync(invocation, name, "Deleted")
+            : throw new CliException(ExitCodes.NotFound, $"virtualmachine/{name} in namespace {ns} was deleted while waiting for {target}");
 
     private static async Task<int> DoneAsync(CliInvocation invocation, string name, string status)
     {

@@ -21,6 +21,8 @@ public sealed class AgentOptionsValidatorTests
     [InlineData("PodsDirectory", "/var/lib/orvirt/a-very-long-folder-name-for-pods-that-breaks-sockets", "108-byte")]
     [InlineData("ImagesDirectory", "images", "absolute path")]
     [InlineData("MaxParallelSyncs", "0", "from 1 to 256")]
+    [InlineData("WarmPods", "-1", "--warm-pods 2")]
+    [InlineData("WarmPods", "65", "0 to 64")]
     public void ABadSettingIsRefusedNamingTheFlagAndTheFix(string property, string value, string expected)
     {
         var o = new AgentOptions { Node = "node-1" };

@@ -268,6 +268,30 @@ public sealed class VirtualMachinesApiTests(SiloFixture silo)
     }
 
     [Fact]
+    public async Task WatchSendsItsResponseHeadersOnceSubscribedEvenWhenThereIsNothingToList()
+    {
+        // orvirt vm wait relies on this: it reads the VM again once the headers arrived, and a VM deleted before then is
+        // in neither the (empty) initial list nor the events.
+        var ns = SiloFixture.UniqueNamespace("watch-h");
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var call = _vms.Watch(new WatchRequest { Namespace = ns, SendInitial = true }, cancellationToken: cts.Token);
+
+        try
+        {
+            await call.ResponseHeadersAsync.WaitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail($"a watch on the empty namespace {ns} sent no response headers within 60 s; the server must send them once it is subscribed");
+        }
+
+        // Subscribed by then: a VM created after the headers arrives as an event.
+        await _vms.CreateAsync(Create(ns, "after-headers"));
+        var added = await NextFor(call.ResponseStream, "after-headers", e => e.Type == "ADDED", cts.Token);
+        Assert.Equal(ns, added.Vm.Metadata.Namespace);
+    }
+
+    [Fact]
     public async Task WatchOnlySendsTheWatchedNamespaceAndSelector()
     {
         var ns = SiloFixture.UniqueNamespace("watch-f");
