@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
+using Orleans.Serialization.Invocation;
 using Orleans.Storage;
 using Orvirt.Interfaces;
 
@@ -23,15 +24,18 @@ namespace Orvirt.Grains;
 /// delivered is forgotten from the persisted state by the next heartbeat check.
 /// </para>
 /// <para>
-/// Reentrant, so that the reservations and releases of many VMs share writes: every request checks and changes the
-/// state before its first await (a reservation's check of free capacity and its assignment are one synchronous step,
-/// so reservations stay atomic), then waits for a write that includes its change (<see cref="CoalescingStateWriter"/>:
-/// writes never overlap, and changes made while one is under way are stored by the next), then for the directory to
+/// Reservations and releases interleave (<see cref="ReservationsInterleave"/>), with each other and with every other
+/// turn, so that those of many VMs share writes: every request and timer checks and changes the state before its
+/// first await (a reservation's check of free capacity and its assignment are one synchronous step, so reservations
+/// stay atomic), then waits for a write that includes its change (<see cref="CoalescingStateWriter"/>: writes never
+/// overlap, and changes made while one is under way are stored by the next), then for the directory to
 /// hold a view of the node that includes it (the directory upserts are serialized the same way, each sending the
-/// node as it is when it is sent, so the directory never receives an older view after a newer one).
+/// node as it is when it is sent, so the directory never receives an older view after a newer one). Every other
+/// request and the timers do not interleave with each other, so that, as before, a caller that sees a change in
+/// <see cref="GetInfoAsync"/> finds it in the directory too.
 /// </para>
 /// </remarks>
-[Reentrant]
+[MayInterleave(nameof(ReservationsInterleave))]
 public sealed partial class NodeGrain(
     [PersistentState("node", OrvirtNames.GrainStorage)] IPersistentState<NodeState> state,
     IOptions<VmControllerOptions> options,
@@ -60,6 +64,10 @@ public sealed partial class NodeGrain(
     private NodeAssignments Assignments => _assignments ?? throw new InvalidOperationException($"node '{Name}' used before its activation loaded its assignments");
 
     private string Name => this.GetPrimaryKeyString();
+
+    /// <summary>True for the requests that may interleave with any turn: <see cref="TryReserveAsync"/> and <see cref="ReleaseAsync"/>.</summary>
+    public static bool ReservationsInterleave(IInvokable request) =>
+        request.GetMethodName() is nameof(TryReserveAsync) or nameof(ReleaseAsync) or "TryReserve" or "Release";
 
     /// <inheritdoc />
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
