@@ -18,6 +18,8 @@ public sealed record BenchOptions
     /// <summary>Running VMs when G10 kills one of two silos; 0 skips it.</summary>
     public int RecoveryVms { get; init; } = 10_000;
     public TimeSpan IdleWindow { get; init; } = TimeSpan.FromSeconds(20);
+    /// <summary>How long G7 lets the system settle (tiered JIT recompiling hot code, pending reports) before it measures.</summary>
+    public TimeSpan SettleWindow { get; init; } = TimeSpan.FromSeconds(30);
     public string Markdown { get; init; } = "bench/RESULTS.md";
     public string Json { get; init; } = "bench/results.json";
     public bool Smoke { get; init; }
@@ -28,13 +30,16 @@ public sealed record BenchOptions
         drives it through the public gRPC API and writes bench/RESULTS.md and bench/results.json.
 
         Usage: orvirt-bench [--smoke] [--scenarios raw,G1,G2,...] [--vms N] [--rate R] [--throughput-vms N]
-                            [--qemu-vms N] [--memory-vms N] [--change-rate R] [--idle-seconds S] [--recovery-vms N]
+                            [--qemu-vms N] [--memory-vms N] [--change-rate R] [--idle-seconds S] [--settle-seconds S]
+                            [--recovery-vms N]
                             [--markdown PATH] [--json PATH]
 
           --smoke            small counts for CI (the numbers are not meaningful, the code paths are)
           --scenarios LIST   raw (libvirt test driver), G1 create->Running at --rate, G2 real QEMU VMs,
                              G3 throughput, G4 pause/unpause applied and visible, G5 delete all at once,
-                             G6 silo memory per VM grain, G7 idle CPU of silo and agent,
+                             G6 silo memory per VM grain, G7 steady-state idle CPU of silo and agent
+                             (measured over --idle-seconds, default 20, after --settle-seconds, default 30,
+                             in which the runtime finishes recompiling the code the creates made hot),
                              G10 kill -9 one of two Redis-mode silos with --recovery-vms running VMs (default 10,000)
                              -> time until every VM grain answers a Get through the other (needs redis-server)
         Progress goes to stderr; the report to the files named.
@@ -52,7 +57,7 @@ public sealed record BenchOptions
                 "--smoke" => o with
                 {
                     Smoke = true, Vms = 50, Rate = 100, ThroughputVms = 200, QemuVms = 1, MemoryVms = 500, ChangeRate = 50,
-                    IdleWindow = TimeSpan.FromSeconds(3), RecoveryVms = 50, Markdown = Path.Combine(Path.GetTempPath(), "orvirt-bench-smoke.md"),
+                    IdleWindow = TimeSpan.FromSeconds(3), SettleWindow = TimeSpan.Zero, RecoveryVms = 50, Markdown = Path.Combine(Path.GetTempPath(), "orvirt-bench-smoke.md"),
                     Json = Path.Combine(Path.GetTempPath(), "orvirt-bench-smoke.json"),
                 },
                 "--vms" => o with { Vms = Int() },
@@ -63,6 +68,7 @@ public sealed record BenchOptions
                 "--recovery-vms" => o with { RecoveryVms = Int() },
                 "--change-rate" => o with { ChangeRate = Math.Max(1, Int()) },
                 "--idle-seconds" => o with { IdleWindow = TimeSpan.FromSeconds(Int()) },
+                "--settle-seconds" => o with { SettleWindow = TimeSpan.FromSeconds(Int()) },
                 "--markdown" => o with { Markdown = Next() },
                 "--json" => o with { Json = Next() },
                 "--scenarios" => o with { Scenarios = [.. Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)] },

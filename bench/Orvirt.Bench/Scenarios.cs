@@ -105,7 +105,12 @@ public sealed class Scenarios(BenchOptions options, List<BenchResult> results)
 
         if (options.Scenarios.Contains("G7"))
         {
-            Progress($"G7: idle CPU over {options.IdleWindow.TotalSeconds:0} s with {options.Vms} running VMs");
+            Progress($"G7: {options.SettleWindow.TotalSeconds:0} s to settle, then idle CPU over {options.IdleWindow.TotalSeconds:0} s with {options.Vms} running VMs");
+            var settleSilo = ProcessStats.CpuSeconds(silo.Pid);
+            await Task.Delay(options.SettleWindow);
+            var settlePct = options.SettleWindow > TimeSpan.Zero
+                ? (ProcessStats.CpuSeconds(silo.Pid) - settleSilo) / options.SettleWindow.TotalSeconds * 100
+                : double.NaN;
             var s0 = ProcessStats.CpuSeconds(silo.Pid);
             var a0 = ProcessStats.CpuSeconds(agent.Pid);
             var sw = Stopwatch.StartNew();
@@ -117,6 +122,9 @@ public sealed class Scenarios(BenchOptions options, List<BenchResult> results)
             {
                 Id = "G7", Title = $"idle CPU with {options.Vms} running VMs", Figure = $"silo {siloPct:0.00}% + agent {agentPct:0.00}% of a core",
                 Target = "<= 2% of a core", Met = siloPct + agentPct <= 2,
+                Note = double.IsNaN(settlePct)
+                    ? $"measured at once after the creates, over {seconds:0} s"
+                    : $"measured over {seconds:0} s after {options.SettleWindow.TotalSeconds:0} s to settle; the silo used {settlePct:0.00}% of a core while settling",
             });
         }
 
