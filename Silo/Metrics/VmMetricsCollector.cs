@@ -9,8 +9,8 @@ namespace Orvirt.Silo.Metrics;
 
 /// <summary>
 /// Feeds <see cref="VmMetrics"/>: subscribes to the VM event stream, lists every VM once the silo has started,
-/// and then relists VMs and nodes every <see cref="MetricsOptions.RefreshInterval"/> so that a dropped event
-/// is corrected and node readiness stays current.
+/// and then relists nodes every <see cref="MetricsOptions.RefreshInterval"/> so that node readiness stays current,
+/// and VMs every <see cref="MetricsOptions.VmRelistInterval"/> so that a dropped event is corrected.
 /// </summary>
 public sealed partial class VmMetricsCollector : BackgroundService
 {
@@ -46,7 +46,8 @@ public sealed partial class VmMetricsCollector : BackgroundService
                 subscription = await _client.GetStreamProvider(OrvirtNames.StreamProvider)
                     .GetStream<VmEvent>(StreamId.Create(OrvirtNames.VmEventStreamNamespace, OrvirtNames.VmEventStreamKey))
                     .SubscribeAsync(observer);
-                await RefreshAsync(stoppingToken);
+                await RefreshAsync(includeVms: true, stoppingToken);
+                var vmsListedAt = Environment.TickCount64;
                 using var timer = new PeriodicTimer(_options.Value.RefreshInterval);
                 var tick = timer.WaitForNextTickAsync(stoppingToken).AsTask();
                 var read = channel.Reader.WaitToReadAsync(stoppingToken).AsTask();
@@ -71,7 +72,12 @@ public sealed partial class VmMetricsCollector : BackgroundService
                         {
                             return;
                         }
-                        await RefreshAsync(stoppingToken);
+                        var relistVms = Environment.TickCount64 - vmsListedAt >= (long)_options.Value.VmRelistInterval.TotalMilliseconds;
+                        await RefreshAsync(relistVms, stoppingToken);
+                        if (relistVms)
+                        {
+                            vmsListedAt = Environment.TickCount64;
+                        }
                         tick = timer.WaitForNextTickAsync(stoppingToken).AsTask();
                     }
                 }
@@ -99,10 +105,14 @@ public sealed partial class VmMetricsCollector : BackgroundService
         }
     }
 
-    private async Task RefreshAsync(CancellationToken cancellationToken)
+    private async Task RefreshAsync(bool includeVms, CancellationToken cancellationToken)
     {
         var nodes = await _client.GetGrain<INodeDirectoryGrain>(GrainKeys.NodeDirectory).ListAsync();
         _metrics.SetNodes(nodes);
+        if (!includeVms)
+        {
+            return;
+        }
         var index = _client.GetGrain<IVmIndexGrain>(GrainKeys.VmIndex);
         var snapshots = new List<VmSnapshot>();
         var next = "";
