@@ -8,6 +8,7 @@ public sealed class DesiredStore
 {
     private readonly ConcurrentDictionary<VmId, VmDesired> _latest = new();
     private readonly ConcurrentDictionary<string, long> _appliedByUid = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<VmId, StopInterrupt> _stops = new();
     private readonly Lock _gate = new();
 
     /// <summary>Keeps <paramref name="desired"/> when it is newer than what is known; true when kept.</summary>
@@ -24,8 +25,27 @@ public sealed class DesiredStore
                 return false;
             }
             _latest[desired.Id] = desired;
-            return true;
         }
+        if (desired.Power == DesiredPower.Absent && _stops.TryGetValue(desired.Id, out var stop) && desired.Sequence > stop.Sequence)
+        {
+            stop.Request();
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// A token for a graceful stop of <paramref name="id"/> (applying the desired state <paramref name="sequence"/>) that is
+    /// cancelled when a newer desired state deletes the VM, at once if one is already here.
+    /// </summary>
+    public StopInterrupt InterruptOnDelete(VmId id, long sequence)
+    {
+        var stop = new StopInterrupt(id, sequence, s => _stops.TryRemove(new KeyValuePair<VmId, StopInterrupt>(s.Id, s)));
+        _stops[id] = stop;
+        if (Get(id) is { Power: DesiredPower.Absent } latest && latest.Sequence > sequence)
+        {
+            stop.Request();
+        }
+        return stop;
     }
 
     /// <summary>The latest desired state of <paramref name="id"/>, or null.</summary>

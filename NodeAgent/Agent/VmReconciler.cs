@@ -191,8 +191,18 @@ public sealed partial class VmReconciler
             case SyncAction.Shutdown:
                 {
                     var manager = await _pods.ConnectAsync(id, ct);
-                    var byGuest = await manager.ShutdownAsync(name, TimeSpan.FromSeconds(Math.Max(0, desired!.StopGracePeriodSeconds)), ct);
-                    LogStopped(_logger, id.Namespace, id.Name, byGuest ? "the guest shut down" : "destroyed after the grace period");
+                    using var interrupt = _desired.InterruptOnDelete(id, desired!.Sequence);
+                    using var stopOrDelete = CancellationTokenSource.CreateLinkedTokenSource(ct, interrupt.Token);
+                    try
+                    {
+                        var byGuest = await manager.ShutdownAsync(name, TimeSpan.FromSeconds(Math.Max(0, desired.StopGracePeriodSeconds)), stopOrDelete.Token);
+                        LogStopped(_logger, id.Namespace, id.Name, byGuest ? "the guest shut down" : "destroyed after the grace period");
+                    }
+                    catch (OperationCanceledException) when (interrupt.IsRequested && !ct.IsCancellationRequested)
+                    {
+                        // The delete is queued behind this work item: it destroys the domain and removes the pod next.
+                        LogStopInterrupted(_logger, id.Namespace, id.Name);
+                    }
                     break;
                 }
             case SyncAction.Kill:
@@ -259,6 +269,9 @@ public sealed partial class VmReconciler
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Namespace}/{Name}: stopped: {How}")]
     private static partial void LogStopped(ILogger logger, string @namespace, string name, string how);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Namespace}/{Name}: graceful stop ended early: the VM was deleted")]
+    private static partial void LogStopInterrupted(ILogger logger, string @namespace, string name);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "{Namespace}/{Name}: reported {State} {Reason}; accepted {Accepted} {AckReason}")]
     private static partial void LogReported(ILogger logger, string @namespace, string name, string state, string reason, bool accepted, string ackReason);

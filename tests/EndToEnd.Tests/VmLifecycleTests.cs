@@ -76,6 +76,31 @@ public sealed class VmLifecycleTests(QemuCluster cluster, ITestOutputHelper outp
         Step("deleted");
     }
 
+    [Fact]
+    public async Task ADeleteDuringALongGracefulStopOfAGuestThatIgnoresAcpiDoesNotWaitOutTheGracePeriod()
+    {
+        var ns = cluster.Namespace("stopdel");
+        const string name = "vm1";
+        var pod = cluster.Pod(ns, name);
+        await Cli.CreateTinyVmAsync(ns, name);
+        await Cli.WaitForAsync(ns, name, "Running", timeoutSeconds: 30);
+        var qemu = pod.RequireQemuPid();
+
+        // The guest has no OS, so it never answers the ACPI shutdown: without the delete the agent would wait 600 s.
+        await Cli.OkAsync("vm", "stop", name, "-n", ns, "--grace-period", "600");
+        var agent = cluster.Agent;
+        await Orvirt.Testing.Eventually.MatchAsync(() => Task.FromResult(agent.Output), o => o.Contains($"{ns}/{name}: Shutdown (", StringComparison.Ordinal),
+            $"the agent to begin the graceful stop of {ns}/{name}\n{cluster.Output}", TimeSpan.FromSeconds(60));
+        Step("graceful stop under way");
+
+        await Cli.OkAsync("vm", "delete", name, "-n", ns);
+        await Cli.WaitDeletedAsync(ns, name);
+        Assert.Contains($"{ns}/{name}: graceful stop ended early: the VM was deleted", agent.Output, StringComparison.Ordinal);
+        await PodAssert.FolderRemovedAsync(pod, "after vm delete during a graceful stop", cluster);
+        await WaitGoneAsync(qemu, "the QEMU process after vm delete during a graceful stop");
+        Step("deleted during the stop");
+    }
+
     /// <summary>What the agent decides too: KVM when /dev/kvm opens read-write, else TCG.</summary>
     private static bool KvmOpens()
     {
