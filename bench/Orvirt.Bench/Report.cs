@@ -50,7 +50,11 @@ public static class Report
             ? existing[..b] + md.ToString().TrimEnd('\n') + existing[(e + endMarker.Length)..]
             : existing.TrimEnd('\n') + "\n\n" + md;
         File.WriteAllText(options.Markdown, updated);
-        File.WriteAllText(options.Json, JsonSerializer.Serialize(new { commandLine, machine, started, results }, new JsonSerializerOptions { WriteIndented = true }));
+        // Likewise the JSON: a run of some scenarios to the default file writes bench/results-<scenarios>.json beside it.
+        var json = tag.Length > 0 && options.Json == new BenchOptions().Json
+            ? Path.Combine(Path.GetDirectoryName(options.Json) ?? "", $"results-{tag.Trim().Replace(',', '-').ToLowerInvariant()}.json")
+            : options.Json;
+        File.WriteAllText(json, JsonSerializer.Serialize(new { commandLine, machine, started, results }, new JsonSerializerOptions { WriteIndented = true }));
     }
 
     private static string F(double? v) => v is { } d && !double.IsNaN(d) ? d.ToString("0.0", CultureInfo.InvariantCulture) : "";
