@@ -20,57 +20,43 @@ public sealed class HttpRateLimitTests
     [Fact]
     public async Task AnHttpFloodGets429WithRetryAfterWhileHealthzStaysUpAndTheClientIsServedAfterTheWindow()
     {
-        var folder = Directory.CreateTempSubdirectory("orvirt-httprate-").FullName;
-        try
+        await using var secured = await TokenFileSilo.StartAsync(new Dictionary<string, string>
         {
-            var tokens = TestTokens.Create();
-            var tokenFile = Path.Combine(folder, "tokens");
-            await File.WriteAllTextAsync(tokenFile, tokens.FileText());
-            await using var silo = await SiloProcess.StartAsync(new SiloProcessOptions
-            {
-                Environment = new Dictionary<string, string>
-                {
-                    ["ORVIRT__HTTP__TOKENFILE"] = tokenFile,
-                    ["ORVIRT__HTTP__RATELIMIT__REQUESTSPERWINDOW"] = Limit.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    // A tiny window, so that the client is served again soon after the flood.
-                    ["ORVIRT__HTTP__RATELIMIT__WINDOW"] = "00:00:00.250",
-                },
-            });
-            using var http = new HttpClient { BaseAddress = silo.HttpAddress, Timeout = TimeSpan.FromSeconds(30) };
+            ["ORVIRT__HTTP__RATELIMIT__REQUESTSPERWINDOW"] = Limit.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            // A tiny window, so that the client is served again soon after the flood.
+            ["ORVIRT__HTTP__RATELIMIT__WINDOW"] = "00:00:00.250",
+        });
+        var (silo, tokens) = (secured.Silo, secured.Tokens);
+        using var http = new HttpClient { BaseAddress = silo.HttpAddress, Timeout = TimeSpan.FromSeconds(30) };
 
-            // 40 requests at once: at most 5 fit one window, so some must be refused.
-            var flood = await Task.WhenAll(Enumerable.Range(0, 40).Select(_ => SendAsync(http, "/api/vms", tokens.Admin)));
-            var codes = flood.Select(r => r.Code).ToList();
-            Assert.Contains(HttpStatusCode.TooManyRequests, codes);
-            Assert.All(codes, c => Assert.True(c is HttpStatusCode.OK or HttpStatusCode.TooManyRequests, $"flood got {c}"));
-            Assert.True(codes.Count(c => c == HttpStatusCode.OK) >= 1, $"not one of the flood's requests was served: {string.Join(",", codes)}");
-            var refused = flood.First(r => r.Code == HttpStatusCode.TooManyRequests);
-            Assert.True(refused.RetryAfterSeconds >= 1, $"429 without a Retry-After of at least 1 s: '{refused.RetryAfterSeconds}'");
-            using (var body = JsonDocument.Parse(refused.Body))
-            {
-                Assert.Equal("Orvirt:Http:RateLimit:RequestsPerWindow", body.RootElement.GetProperty("field").GetString());
-                var message = body.RootElement.GetProperty("message").GetString()!;
-                Assert.Contains($"limit {Limit} per 250 ms", message, StringComparison.Ordinal);
-                Assert.Contains("ORVIRT__HTTP__RATELIMIT__REQUESTSPERWINDOW", message, StringComparison.Ordinal);
-            }
-
-            // /healthz is exempt: far more probes at once than the limit, all answered.
-            var probes = await Task.WhenAll(Enumerable.Range(0, 40).Select(_ => SendAsync(http, "/healthz", null)));
-            Assert.All(probes, p => Assert.Equal(HttpStatusCode.OK, p.Code));
-
-            // After the window a well-behaved client is served again.
-            await Eventually.MatchAsync(
-                async () => (await SendAsync(http, "/api/vms", tokens.Admin)).Code,
-                c => c == HttpStatusCode.OK,
-                "the flooding client to be served again after the window");
-            Assert.False(silo.HasExited);
-            Assert.Contains("HTTP rate limit: refused", silo.Output, StringComparison.Ordinal);
-            Assert.DoesNotContain(tokens.Admin, silo.Output, StringComparison.Ordinal);
-        }
-        finally
+        // 40 requests at once: at most 5 fit one window, so some must be refused.
+        var flood = await Task.WhenAll(Enumerable.Range(0, 40).Select(_ => SendAsync(http, "/api/vms", tokens.Admin)));
+        var codes = flood.Select(r => r.Code).ToList();
+        Assert.Contains(HttpStatusCode.TooManyRequests, codes);
+        Assert.All(codes, c => Assert.True(c is HttpStatusCode.OK or HttpStatusCode.TooManyRequests, $"flood got {c}"));
+        Assert.True(codes.Count(c => c == HttpStatusCode.OK) >= 1, $"not one of the flood's requests was served: {string.Join(",", codes)}");
+        var refused = flood.First(r => r.Code == HttpStatusCode.TooManyRequests);
+        Assert.True(refused.RetryAfterSeconds >= 1, $"429 without a Retry-After of at least 1 s: '{refused.RetryAfterSeconds}'");
+        using (var body = JsonDocument.Parse(refused.Body))
         {
-            Directory.Delete(folder, recursive: true);
+            Assert.Equal("Orvirt:Http:RateLimit:RequestsPerWindow", body.RootElement.GetProperty("field").GetString());
+            var message = body.RootElement.GetProperty("message").GetString()!;
+            Assert.Contains($"limit {Limit} per 250 ms", message, StringComparison.Ordinal);
+            Assert.Contains("ORVIRT__HTTP__RATELIMIT__REQUESTSPERWINDOW", message, StringComparison.Ordinal);
         }
+
+        // /healthz is exempt: far more probes at once than the limit, all answered.
+        var probes = await Task.WhenAll(Enumerable.Range(0, 40).Select(_ => SendAsync(http, "/healthz", null)));
+        Assert.All(probes, p => Assert.Equal(HttpStatusCode.OK, p.Code));
+
+        // After the window a well-behaved client is served again.
+        await Eventually.MatchAsync(
+            async () => (await SendAsync(http, "/api/vms", tokens.Admin)).Code,
+            c => c == HttpStatusCode.OK,
+            "the flooding client to be served again after the window");
+        Assert.False(silo.HasExited);
+        Assert.Contains("HTTP rate limit: refused", silo.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(tokens.Admin, silo.Output, StringComparison.Ordinal);
     }
 
     [Fact]
