@@ -33,7 +33,7 @@ public static class AgentServiceCollectionExtensions
         var kind = o.Runtime == "auto" ? (ProcessPodsAvailable() ? "process" : "test") : o.Runtime;
         Directory.CreateDirectory(o.PodsDirectory);
         return kind == "process"
-            ? new ProcessPodRuntime(o.PodsDirectory, HypervisorDetector.Detect(), o.PodStartTimeout, loggers.CreateLogger<ProcessPodRuntime>(), o.WarmPods)
+            ? new ProcessPodRuntime(o.PodsDirectory, HypervisorDetector.Detect(), o.PodStartTimeout, loggers.CreateLogger<ProcessPodRuntime>(), o.WarmPods, o.FastGuestCpuCheck)
             : new TestPodRuntime(o.PodsDirectory);
     }
 

@@ -67,7 +67,9 @@ public sealed partial class PodSupervisor : IDisposable
                 existing.Dispose();
             }
             var pod = DomainNames.PodId(id);
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             await _runtime.EnsurePodAsync(pod, ct);
+            var podReady = System.Diagnostics.Stopwatch.GetTimestamp();
             var vmFile = Path.Combine(_runtime.PodDirectory(pod), VmFile);
             if (!File.Exists(vmFile))
             {
@@ -77,6 +79,7 @@ public sealed partial class PodSupervisor : IDisposable
             manager.LifecycleEvent += e => OnLifecycle(id, e);
             manager.Disconnected += reason => OnDisconnected(id, manager, reason);
             _managers[id] = manager;
+            LogConnected(_logger, id.Namespace, id.Name, System.Diagnostics.Stopwatch.GetElapsedTime(started, podReady).TotalMilliseconds, System.Diagnostics.Stopwatch.GetElapsedTime(podReady).TotalMilliseconds);
             return manager;
         }
         finally
@@ -304,4 +307,7 @@ public sealed partial class PodSupervisor : IDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Namespace}/{Name}: pod removed")]
     private static partial void LogPodRemoved(ILogger logger, string @namespace, string name);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Namespace}/{Name}: pod ready in {PodMs:0} ms, libvirt connected in {ConnectMs:0} ms")]
+    private static partial void LogConnected(ILogger logger, string @namespace, string name, double podMs, double connectMs);
 }

@@ -26,14 +26,26 @@ public sealed partial class ProcessPodRuntime
 
     private string WarmRoot => Path.Combine(_root, ".warm");
 
-    /// <summary>Removes warm pods an earlier agent run left behind and starts filling the pool in the background.</summary>
+    /// <summary>
+    /// Removes warm pods an earlier agent run left behind, probes QEMU's capabilities once when there is no template yet
+    /// (awaited: the agent registers its node after this, so no VM's pod ever waits for a probe), and starts filling the
+    /// pool in the background.
+    /// </summary>
     public async Task StartWarmPoolAsync(CancellationToken ct)
     {
-        if (WarmPodTarget == 0 || _poolLoop is not null)
+        if (_poolLoop is not null)
         {
             return;
         }
-        await RemoveAllWarmPodsAsync();
+        if (WarmPodTarget > 0)
+        {
+            await RemoveAllWarmPodsAsync();
+        }
+        await PrepareTemplateAsync(ct);
+        if (WarmPodTarget == 0)
+        {
+            return;
+        }
         _poolStop = new CancellationTokenSource();
         var stop = _poolStop.Token;
         _poolLoop = Task.Run(() => RefillLoopAsync(stop), CancellationToken.None);
@@ -76,7 +88,7 @@ public sealed partial class ProcessPodRuntime
                 if (DaemonPidIn(warmDir) is not { } pid)
                 {
                     LogWarmPodDead(_logger, id);
-                    _ = RemoveWarmPodAsync(warmDir);
+                    _ = RemovePodFolderAsync(warmDir);
                     continue;
                 }
                 try
@@ -86,7 +98,7 @@ public sealed partial class ProcessPodRuntime
                 catch (IOException e)
                 {
                     LogWarmPodFailed(_logger, id, e.Message);
-                    _ = RemoveWarmPodAsync(warmDir);
+                    _ = RemovePodFolderAsync(warmDir);
                     continue;
                 }
                 WriteConfig(dir);
@@ -119,18 +131,48 @@ public sealed partial class ProcessPodRuntime
                 catch (Exception e) when (e is PodRuntimeException or IOException or UnauthorizedAccessException)
                 {
                     LogWarmPodFailed(_logger, id, e.Message);
-                    await RemoveWarmPodAsync(warmDir);
+                    await RemovePodFolderAsync(warmDir);
                     // A node that cannot start pods is not hammered: 1 s, 2 s, ... up to 30 s between attempts.
                     failures++;
                     await Task.Delay(TimeSpan.FromSeconds(Math.Min(30, failures)), stop);
                 }
                 catch (OperationCanceledException) when (stop.IsCancellationRequested)
                 {
-                    await RemoveWarmPodAsync(warmDir);
+                    await RemovePodFolderAsync(warmDir);
                     throw;
                 }
             }
             await _refill.WaitAsync(stop);
+        }
+    }
+
+    /// <summary>
+    /// Without a capabilities template, starts a throwaway pod whose daemon probes QEMU and writes the template, then
+    /// removes it. Every later pod, warm or not, starts from the template. A failure is logged: pods then probe themselves.
+    /// </summary>
+    private async Task PrepareTemplateAsync(CancellationToken ct)
+    {
+        lock (_templateGate)
+        {
+            if (Directory.Exists(TemplateDirectory))
+            {
+                return;
+            }
+        }
+        var dir = Path.Combine(_root, ".probe");
+        // Left by an agent that died during its probe.
+        await RemovePodFolderAsync(dir);
+        try
+        {
+            await CreateAndStartAsync("probe", dir, ct);
+        }
+        catch (Exception e) when (e is PodRuntimeException or IOException or UnauthorizedAccessException)
+        {
+            LogTemplateProbeFailed(_logger, e.Message);
+        }
+        finally
+        {
+            await RemovePodFolderAsync(dir);
         }
     }
 
@@ -146,7 +188,7 @@ public sealed partial class ProcessPodRuntime
         var removed = 0;
         foreach (var warmDir in Directory.EnumerateDirectories(WarmRoot).ToList())
         {
-            await RemoveWarmPodAsync(warmDir);
+            await RemovePodFolderAsync(warmDir);
             removed++;
         }
         if (removed > 0)
@@ -155,27 +197,27 @@ public sealed partial class ProcessPodRuntime
         }
     }
 
-    private async Task RemoveWarmPodAsync(string warmDir)
+    private async Task RemovePodFolderAsync(string dir)
     {
         try
         {
-            if (DaemonPidIn(warmDir) is { } pid)
+            if (DaemonPidIn(dir) is { } pid)
             {
                 await ProcessTools.TerminateAsync(pid, TimeSpan.FromSeconds(5), CancellationToken.None);
             }
-            // A warm pod never runs a domain, but one must not outlive its folder if it did.
-            foreach (var qemu in ProcessTools.FindByCommandLine(warmDir + "/"))
+            // A warm or probe pod never runs a domain, but one must not outlive its folder if it did.
+            foreach (var qemu in ProcessTools.FindByCommandLine(dir + "/"))
             {
                 await ProcessTools.TerminateAsync(qemu, TimeSpan.FromSeconds(5), CancellationToken.None);
             }
-            if (Directory.Exists(warmDir))
+            if (Directory.Exists(dir))
             {
-                Directory.Delete(warmDir, recursive: true);
+                Directory.Delete(dir, recursive: true);
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            LogWarmPodFailed(_logger, Path.GetFileName(warmDir), e.Message);
+            LogWarmPodFailed(_logger, Path.GetFileName(dir), e.Message);
         }
     }
 
@@ -187,6 +229,9 @@ public sealed partial class ProcessPodRuntime
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "warm pod {WarmId}: its libvirtd is gone; discarded")]
     private static partial void LogWarmPodDead(ILogger logger, string warmId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "could not probe QEMU's capabilities ahead of the first pod ({Problem}); each pod probes on its own")]
+    private static partial void LogTemplateProbeFailed(ILogger logger, string problem);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "removed {Count} warm pods")]
     private static partial void LogWarmPodsRemoved(ILogger logger, int count);

@@ -29,12 +29,15 @@ public sealed partial class ProcessPodRuntime : IPodRuntime
     private readonly TimeSpan _startTimeout;
     private readonly ILogger _logger;
     private readonly Lock _templateGate = new();
+    private readonly bool _fastGuestCpuCheck;
+    private List<(string Name, string Content)>? _seed;
 
     /// <summary>
     /// Pods live in <paramref name="podsDirectory"/>; keep it short (socket paths are limited to 108 bytes).
-    /// <paramref name="warmPods"/> pods are kept started ahead of need once <see cref="StartWarmPool"/> is called.
+    /// <paramref name="warmPods"/> pods are kept started ahead of need once <see cref="StartWarmPoolAsync"/> is called.
+    /// <paramref name="fastGuestCpuCheck"/>: see <see cref="CapabilitiesTemplate.DropSlowCpuQuery"/>.
     /// </summary>
-    public ProcessPodRuntime(string podsDirectory, HypervisorKind hypervisor, TimeSpan startTimeout, ILogger<ProcessPodRuntime> logger, int warmPods = 0)
+    public ProcessPodRuntime(string podsDirectory, HypervisorKind hypervisor, TimeSpan startTimeout, ILogger<ProcessPodRuntime> logger, int warmPods = 0, bool fastGuestCpuCheck = true)
     {
         _root = Path.GetFullPath(podsDirectory);
         Hypervisor = hypervisor;
@@ -42,6 +45,7 @@ public sealed partial class ProcessPodRuntime : IPodRuntime
         _logger = logger;
         ArgumentOutOfRangeException.ThrowIfNegative(warmPods);
         WarmPodTarget = warmPods;
+        _fastGuestCpuCheck = fastGuestCpuCheck;
         var longest = Encoding.UTF8.GetByteCount(SocketPath(new string('x', 32)));
         if (longest > MaxSocketPathBytes)
         {
@@ -177,38 +181,87 @@ public sealed partial class ProcessPodRuntime : IPodRuntime
         File.WriteAllText(Path.Combine(dir, "launch.sh"), script.ToString());
     }
 
+    /// <summary>
+    /// Writes the template's capabilities into a new pod's cache (as <see cref="Transform"/> makes them), unless the
+    /// pod already has a cache or there is no template yet.
+    /// </summary>
     private void SeedCapabilities(string dir)
     {
         var target = Path.Combine(dir, "cache", "qemu", "capabilities");
-        if (!Directory.Exists(TemplateDirectory) || Directory.Exists(target) && Directory.EnumerateFiles(target).Any())
-        {
-            return;
-        }
-        Directory.CreateDirectory(target);
-        foreach (var file in Directory.EnumerateFiles(TemplateDirectory))
-        {
-            File.Copy(file, Path.Combine(target, Path.GetFileName(file)), overwrite: true);
-        }
-    }
-
-    private void SaveTemplate(string dir)
-    {
-        var source = Path.Combine(dir, "cache", "qemu", "capabilities");
         lock (_templateGate)
         {
-            if (Directory.Exists(TemplateDirectory) || !Directory.Exists(source) || !Directory.EnumerateFiles(source).Any())
+            if (Directory.Exists(target) && Directory.EnumerateFiles(target).Any() || SeedFiles() is not { } seed)
             {
                 return;
             }
-            var tmp = TemplateDirectory + ".tmp-" + Environment.ProcessId;
-            Directory.CreateDirectory(tmp);
-            foreach (var file in Directory.EnumerateFiles(source))
+            Directory.CreateDirectory(target);
+            foreach (var (name, content) in seed)
             {
-                File.Copy(file, Path.Combine(tmp, Path.GetFileName(file)), overwrite: true);
+                File.WriteAllText(Path.Combine(target, name), content);
             }
-            Directory.Move(tmp, TemplateDirectory);
         }
     }
+
+    /// <summary>The files a new pod is seeded with, read once per template; null without a template. Call under the gate.</summary>
+    private List<(string Name, string Content)>? SeedFiles()
+    {
+        if (_seed is null && Directory.Exists(TemplateDirectory))
+        {
+            var files = ReadCache(TemplateDirectory);
+            _seed = files.Count == 0 ? null : [.. files.Select(f => (f.Name, Transform(f.Content)))];
+        }
+        return _seed;
+    }
+
+    /// <summary>
+    /// Keeps the daemon's QEMU capabilities cache of <paramref name="dir"/>, as libvirt wrote it, as the template for the
+    /// next pods: when there is none yet, and when the daemon did not accept the seeded one (libvirt probes again and
+    /// rewrites its cache after a QEMU, libvirt, kernel or microcode update), so that a stale template does not make
+    /// every later pod probe again.
+    /// </summary>
+    private void SaveTemplate(string dir)
+    {
+        var source = Path.Combine(dir, "cache", "qemu", "capabilities");
+        if (!Directory.Exists(source))
+        {
+            return;
+        }
+        lock (_templateGate)
+        {
+            var files = ReadCache(source);
+            if (files.Count == 0 || SeedFiles() is { } seed && SameFiles(files, seed))
+            {
+                return;
+            }
+            var replaced = Directory.Exists(TemplateDirectory);
+            var tmp = TemplateDirectory + ".tmp-" + Environment.ProcessId;
+            if (Directory.Exists(tmp))
+            {
+                Directory.Delete(tmp, recursive: true);
+            }
+            Directory.CreateDirectory(tmp);
+            foreach (var (name, content) in files)
+            {
+                File.WriteAllText(Path.Combine(tmp, name), content);
+            }
+            if (replaced)
+            {
+                Directory.Delete(TemplateDirectory, recursive: true);
+            }
+            Directory.Move(tmp, TemplateDirectory);
+            _seed = null;
+            LogTemplateSaved(_logger, replaced ? "replaced (the pod's libvirtd did not accept the old one and probed QEMU again)" : "saved", TemplateDirectory);
+        }
+    }
+
+    private static List<(string Name, string Content)> ReadCache(string directory) =>
+        [.. Directory.EnumerateFiles(directory, "*.xml").Order(StringComparer.Ordinal).Select(f => (Path.GetFileName(f), File.ReadAllText(f)))];
+
+    private static bool SameFiles(List<(string Name, string Content)> a, List<(string Name, string Content)> b) =>
+        a.Count == b.Count && a.Zip(b).All(p => p.First.Name == p.Second.Name && p.First.Content == p.Second.Content);
+
+    /// <summary>What a new pod's cache holds for one template file: see <see cref="CapabilitiesTemplate.DropSlowCpuQuery"/>.</summary>
+    private string Transform(string capabilitiesXml) => _fastGuestCpuCheck ? CapabilitiesTemplate.DropSlowCpuQuery(capabilitiesXml) : capabilitiesXml;
 
     /// <summary>Starts the daemon of the pod folder <paramref name="dir"/>; <paramref name="podId"/> names it in logs and errors.</summary>
     private async Task StartDaemonAsync(string podId, string dir, CancellationToken ct)
@@ -237,8 +290,12 @@ public sealed partial class ProcessPodRuntime : IPodRuntime
                 try
                 {
                     // Asking for capabilities makes the QEMU driver probe (or load the seeded cache); then the pod is ready.
-                    using var probe = LibvirtConnection.Open("qemu+unix:///system?socket=" + socket);
-                    _ = probe.GetCapabilities();
+                    // A probe takes seconds: on a thread of its own, not one of the thread pool's few.
+                    await BlockingCall.RunAsync(() =>
+                    {
+                        using var probe = LibvirtConnection.Open("qemu+unix:///system?socket=" + socket);
+                        _ = probe.GetCapabilities();
+                    }, ct);
                     LogDaemonReady(_logger, podId, DaemonPidIn(dir) ?? 0, started.ElapsedMilliseconds);
                     return;
                 }
@@ -267,4 +324,7 @@ public sealed partial class ProcessPodRuntime : IPodRuntime
 
     [LoggerMessage(Level = LogLevel.Information, Message = "pod {PodId}: libvirtd pid {Pid} ready after {ElapsedMs} ms")]
     private static partial void LogDaemonReady(ILogger logger, string podId, int pid, long elapsedMs);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "QEMU capabilities template {How}: {Directory}")]
+    private static partial void LogTemplateSaved(ILogger logger, string how, string directory);
 }

@@ -211,8 +211,34 @@ public sealed class Scenarios(BenchOptions options, List<BenchResult> results)
         var g2 = await CreateAtRateAsync(conn, tracker, "g2", options.QemuVms, rate: 2, memory: "64Mi", timeout: TimeSpan.FromSeconds(180));
         var hypervisor = (await conn.VirtualMachines.GetAsync(new GetRequest { Namespace = "g2", Name = g2.Keys[0].Split('/')[1] })).Status.Hypervisor;
         Add("G2", $"create -> Running, {options.QemuVms} real QEMU VMs ({hypervisor}) in process pods at 2/s", g2, "p50 <= 1.5 s", s => s.P50 <= 1500);
+        if (Environment.GetEnvironmentVariable("ORVIRT_BENCH_G2_TRACE") is { Length: > 0 } traceDir)
+        {
+            await WriteQemuTraceAsync(traceDir, tracker, g2, silo.Output, agent.Output);
+        }
         await Task.WhenAll(g2.Keys.Select(k => conn.VirtualMachines.DeleteAsync(new VmRef { Namespace = "g2", Name = k.Split('/')[1] }).ResponseAsync));
         await tracker.WaitAllAsync(g2.Keys, "DELETED", TimeSpan.FromSeconds(120));
+    }
+
+    /// <summary>
+    /// Writes the G2 run's per-VM send and Running times (UTC) and the silo's and agent's output to
+    /// <paramref name="directory"/>, to line up each VM's steps with the logs (run with
+    /// <c>Logging__LogLevel__Orvirt=Debug</c> and a timestamp format in the environment).
+    /// </summary>
+    private static async Task WriteQemuTraceAsync(string directory, StatusTracker tracker, Measured run, string siloOutput, string agentOutput)
+    {
+        Directory.CreateDirectory(directory);
+        var nowUtc = DateTime.UtcNow;
+        var nowTicks = Stopwatch.GetTimestamp();
+        string Utc(long ts) => (nowUtc - Stopwatch.GetElapsedTime(ts, nowTicks)).ToString("HH:mm:ss.fff", System.Globalization.CultureInfo.InvariantCulture);
+        var lines = run.Keys.Select(k =>
+        {
+            var sent = run.SendTimes[k];
+            var running = tracker.When(k, "Running")!.Value;
+            return $"{k} sent {Utc(sent)} running {Utc(running)} after {Stopwatch.GetElapsedTime(sent, running).TotalMilliseconds:0} ms";
+        });
+        await File.WriteAllLinesAsync(Path.Combine(directory, "vms.txt"), lines);
+        await File.WriteAllTextAsync(Path.Combine(directory, "silo.log"), siloOutput);
+        await File.WriteAllTextAsync(Path.Combine(directory, "agent.log"), agentOutput);
     }
 
     /// <summary>G6: silo memory per VM grain holding state (Halted VMs: no agent work, only grain state).</summary>
