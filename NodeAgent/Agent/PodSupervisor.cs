@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Orvirt.Interfaces;
 using Orvirt.NodeAgent.Domain;
@@ -67,9 +68,9 @@ public sealed partial class PodSupervisor : IDisposable
                 existing.Dispose();
             }
             var pod = DomainNames.PodId(id);
-            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            var started = Stopwatch.GetTimestamp();
             await _runtime.EnsurePodAsync(pod, ct);
-            var podReady = System.Diagnostics.Stopwatch.GetTimestamp();
+            var podReady = Stopwatch.GetTimestamp();
             var vmFile = Path.Combine(_runtime.PodDirectory(pod), VmFile);
             if (!File.Exists(vmFile))
             {
@@ -79,7 +80,7 @@ public sealed partial class PodSupervisor : IDisposable
             manager.LifecycleEvent += e => OnLifecycle(id, e);
             manager.Disconnected += reason => OnDisconnected(id, manager, reason);
             _managers[id] = manager;
-            LogConnected(_logger, id.Namespace, id.Name, System.Diagnostics.Stopwatch.GetElapsedTime(started, podReady).TotalMilliseconds, System.Diagnostics.Stopwatch.GetElapsedTime(podReady).TotalMilliseconds);
+            LogConnected(_logger, id.Namespace, id.Name, Stopwatch.GetElapsedTime(started, podReady).TotalMilliseconds, Stopwatch.GetElapsedTime(podReady).TotalMilliseconds);
             return manager;
         }
         finally

@@ -30,6 +30,7 @@ public sealed partial class ProcessPodRuntime : IPodRuntime
     private readonly ILogger _logger;
     private readonly Lock _templateGate = new();
     private readonly bool _fastGuestCpuCheck;
+    private List<(string Name, string Content)>? _template;
     private List<(string Name, string Content)>? _seed;
 
     /// <summary>
@@ -208,7 +209,11 @@ public sealed partial class ProcessPodRuntime : IPodRuntime
         if (_seed is null && Directory.Exists(TemplateDirectory))
         {
             var files = ReadCache(TemplateDirectory);
-            _seed = files.Count == 0 ? null : [.. files.Select(f => (f.Name, Transform(f.Content)))];
+            if (files.Count > 0)
+            {
+                _template = files;
+                _seed = [.. files.Select(f => (f.Name, Transform(f.Content)))];
+            }
         }
         return _seed;
     }
@@ -229,7 +234,8 @@ public sealed partial class ProcessPodRuntime : IPodRuntime
         lock (_templateGate)
         {
             var files = ReadCache(source);
-            if (files.Count == 0 || SeedFiles() is { } seed && SameFiles(files, seed))
+            // The daemon kept what it was seeded with, or (a pod seeded before this agent version, restarted) the template as probed.
+            if (files.Count == 0 || SeedFiles() is { } seed && (SameFiles(files, seed) || SameFiles(files, _template!)))
             {
                 return;
             }
@@ -250,6 +256,7 @@ public sealed partial class ProcessPodRuntime : IPodRuntime
             }
             Directory.Move(tmp, TemplateDirectory);
             _seed = null;
+            _template = null;
             LogTemplateSaved(_logger, replaced ? "replaced (the pod's libvirtd did not accept the old one and probed QEMU again)" : "saved", TemplateDirectory);
         }
     }
