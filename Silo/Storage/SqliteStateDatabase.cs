@@ -9,7 +9,8 @@ namespace Orvirt.Silo.Storage;
 /// Writes are group-committed: one loop takes every write queued while the previous commit ran and runs them in
 /// one transaction, each inside its own savepoint (a failing write rolls back alone), so that concurrent grain
 /// writes share one commit and, with synchronous=FULL, one fsync. A caller's task completes only after the commit
-/// holding its write.
+/// holding its write. The loop's statements, and those the writes take from <see cref="Command"/>, stay prepared on
+/// the write connection, so that SQLite parses each SQL text once.
 /// </summary>
 public sealed class SqliteStateDatabase : IDisposable
 {
