@@ -261,9 +261,11 @@ public sealed partial class NodeGrain(
         {
             return;
         }
-        await Assignments.WriteAsync(vm.Key);
         LogReleased(Name, vm.Namespace, vm.Name);
-        await PublishAsync();
+        // The bucket is stored and the directory told at once: a release only frees capacity, and the directory's view
+        // only guides scheduling (this grain checks every reservation itself), so a directory that hears of it first
+        // and a crash in between cost at most one refused reservation until the agent's next heartbeat corrects it.
+        await Task.WhenAll(Assignments.WriteAsync(vm.Key), PublishAsync());
     }
 
     private string? RefusalReason(NodeResources need, ImmutableDictionary<string, string> nodeSelector)

@@ -448,20 +448,24 @@ public sealed partial class VirtualMachineGrain(
             S.Sequence++;
         }
         await state.WriteStateAsync();
+        // Stored: the messages go out together (separate streams, so no order between them is lost) and the
+        // request returns once every one is queued.
+        var publishes = new List<Task>(3);
         if (_leftBehind is { } left)
         {
             _leftBehind = null;
             if (left.Node != S.Node)
             {
                 // The run moved: the old node's agent removes what it still has of the previous run.
-                await NodeStream(left.Node).OnNextAsync(left.Desired with { Sequence = S.Sequence });
+                publishes.Add(NodeStream(left.Node).OnNextAsync(left.Desired with { Sequence = S.Sequence }));
             }
         }
         if (desiredChanged && S.Node is { } node)
         {
-            await NodeStream(node).OnNextAsync(Desired()!);
+            publishes.Add(NodeStream(node).OnNextAsync(Desired()!));
         }
-        await PublishEventAsync(eventType, Snapshot());
+        publishes.Add(PublishEventAsync(eventType, Snapshot()));
+        await Task.WhenAll(publishes);
     }
 
     /// <summary>Performs one action; false when it could not make progress (wait for the agent, the backoff or a node).</summary>
@@ -631,18 +635,25 @@ public sealed partial class VirtualMachineGrain(
     private async Task RemoveAsync()
     {
         var last = Snapshot();
+        // Independent of one another, so they run together; the state is cleared only once all of them are done, so
+        // that a crash in between leaves the VM to be removed again (each step is idempotent), never a leaked reservation.
+        var steps = new List<Task>(3) { Index.RemoveAsync(_id) };
         if (S.Node is { } node)
         {
-            await NodeGrain(node).ReleaseAsync(_id);
+            // A placed VM is no longer among the directory's waiting VMs: the placement removed it.
+            steps.Add(NodeGrain(node).ReleaseAsync(_id));
         }
-        await Directory.StopWaitingAsync(_id);
-        await Index.RemoveAsync(_id);
+        else
+        {
+            steps.Add(Directory.StopWaitingAsync(_id));
+        }
         if (_leftBehind is { } left)
         {
             // Deleted while its node was lost: that node's agent removes the run should it come back.
             _leftBehind = null;
-            await NodeStream(left.Node).OnNextAsync(left.Desired with { Sequence = S.Sequence + 1 });
+            steps.Add(NodeStream(left.Node).OnNextAsync(left.Desired with { Sequence = S.Sequence + 1 }));
         }
+        await Task.WhenAll(steps);
         _backoffTimer?.Dispose();
         _backoffTimer = null;
         await state.ClearStateAsync();

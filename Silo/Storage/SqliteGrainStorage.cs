@@ -12,6 +12,21 @@ namespace Orvirt.Silo.Storage;
 /// </summary>
 public sealed partial class SqliteGrainStorage : IGrainStorage
 {
+    private const string InsertSql = """
+        INSERT INTO grain_state (grain_type, grain_id, state_name, payload, etag, updated_at)
+        VALUES ($type, $id, $state, $payload, 1, $now)
+        ON CONFLICT DO NOTHING;
+        """;
+
+    private const string UpdateSql = """
+        UPDATE grain_state SET payload = $payload, etag = etag + 1, updated_at = $now
+        WHERE grain_type = $type AND grain_id = $id AND state_name = $state AND etag = $etag;
+        """;
+
+    private const string CountSql = "SELECT COUNT(*) FROM grain_state WHERE grain_type = $type AND grain_id = $id AND state_name = $state;";
+
+    private const string DeleteSql = "DELETE FROM grain_state WHERE grain_type = $type AND grain_id = $id AND state_name = $state AND etag = $etag;";
+
     private readonly string _name;
     private readonly SqliteStateDatabase _database;
     private readonly IGrainStorageSerializer _serializer;
@@ -65,28 +80,24 @@ public sealed partial class SqliteGrainStorage : IGrainStorage
         var (type, id) = Key(grainId);
         var payload = _serializer.Serialize(grainState.State).ToArray();
         var expected = ParseEtag(grainState.ETag, grainId);
-        var written = await _database.WriteAsync(connection =>
+        var written = await _database.WriteAsync(_ =>
         {
-            using var command = connection.CreateCommand();
-            AddKey(command, type, id, stateName);
-            command.Parameters.AddWithValue("$payload", payload);
-            command.Parameters.AddWithValue("$now", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture));
+            var now = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
             if (expected is null)
             {
                 // No ETag: the caller believes no record exists. Insert, or find one and report the conflict.
-                command.CommandText = """
-                    INSERT INTO grain_state (grain_type, grain_id, state_name, payload, etag, updated_at)
-                    VALUES ($type, $id, $state, $payload, 1, $now)
-                    ON CONFLICT DO NOTHING;
-                    """;
-                return command.ExecuteNonQuery() == 1 ? 1L : (long?)null;
+                var insert = _database.Command(InsertSql, "$type", "$id", "$state", "$payload", "$now");
+                Bind(insert, type, id, stateName);
+                insert.Parameters["$payload"].Value = payload;
+                insert.Parameters["$now"].Value = now;
+                return insert.ExecuteNonQuery() == 1 ? 1L : (long?)null;
             }
-            command.CommandText = """
-                UPDATE grain_state SET payload = $payload, etag = etag + 1, updated_at = $now
-                WHERE grain_type = $type AND grain_id = $id AND state_name = $state AND etag = $etag;
-                """;
-            command.Parameters.AddWithValue("$etag", expected.Value);
-            return command.ExecuteNonQuery() == 1 ? expected.Value + 1 : (long?)null;
+            var update = _database.Command(UpdateSql, "$type", "$id", "$state", "$payload", "$now", "$etag");
+            Bind(update, type, id, stateName);
+            update.Parameters["$payload"].Value = payload;
+            update.Parameters["$now"].Value = now;
+            update.Parameters["$etag"].Value = expected.Value;
+            return update.ExecuteNonQuery() == 1 ? expected.Value + 1 : (long?)null;
         }, cancellationToken).ConfigureAwait(false);
 
         if (written is null)
@@ -102,19 +113,19 @@ public sealed partial class SqliteGrainStorage : IGrainStorage
     {
         var (type, id) = Key(grainId);
         var expected = ParseEtag(grainState.ETag, grainId);
-        var ok = await _database.WriteAsync(connection =>
+        var ok = await _database.WriteAsync(_ =>
         {
-            using var command = connection.CreateCommand();
-            AddKey(command, type, id, stateName);
             if (expected is null)
             {
                 // Nothing was read: succeed only if there is nothing to clear.
-                command.CommandText = "SELECT COUNT(*) FROM grain_state WHERE grain_type = $type AND grain_id = $id AND state_name = $state;";
-                return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) == 0;
+                var count = _database.Command(CountSql, "$type", "$id", "$state");
+                Bind(count, type, id, stateName);
+                return Convert.ToInt64(count.ExecuteScalar(), CultureInfo.InvariantCulture) == 0;
             }
-            command.CommandText = "DELETE FROM grain_state WHERE grain_type = $type AND grain_id = $id AND state_name = $state AND etag = $etag;";
-            command.Parameters.AddWithValue("$etag", expected.Value);
-            return command.ExecuteNonQuery() == 1;
+            var delete = _database.Command(DeleteSql, "$type", "$id", "$state", "$etag");
+            Bind(delete, type, id, stateName);
+            delete.Parameters["$etag"].Value = expected.Value;
+            return delete.ExecuteNonQuery() == 1;
         }, cancellationToken).ConfigureAwait(false);
 
         if (!ok)
@@ -141,6 +152,13 @@ public sealed partial class SqliteGrainStorage : IGrainStorage
     }
 
     private static (string Type, string Id) Key(GrainId grainId) => (grainId.Type.ToString()!, grainId.Key.ToString()!);
+
+    private static void Bind(SqliteCommand command, string type, string id, string stateName)
+    {
+        command.Parameters["$type"].Value = type;
+        command.Parameters["$id"].Value = id;
+        command.Parameters["$state"].Value = stateName;
+    }
 
     private static void AddKey(SqliteCommand command, string type, string id, string stateName)
     {

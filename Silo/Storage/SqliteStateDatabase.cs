@@ -9,7 +9,8 @@ namespace Orvirt.Silo.Storage;
 /// Writes are group-committed: one loop takes every write queued while the previous commit ran and runs them in
 /// one transaction, each inside its own savepoint (a failing write rolls back alone), so that concurrent grain
 /// writes share one commit and, with synchronous=FULL, one fsync. A caller's task completes only after the commit
-/// holding its write.
+/// holding its write. The loop's statements, and those the writes take from <see cref="Command"/>, stay prepared on
+/// the write connection, so that SQLite parses each SQL text once.
 /// </summary>
 public sealed class SqliteStateDatabase : IDisposable
 {
@@ -18,6 +19,9 @@ public sealed class SqliteStateDatabase : IDisposable
     private readonly Channel<(Func<SqliteConnection, Action> Run, Action<Exception> Fail)> _queue =
         Channel.CreateUnbounded<(Func<SqliteConnection, Action> Run, Action<Exception> Fail)>(new UnboundedChannelOptions { SingleReader = true });
     private readonly SqliteConnection _writer;
+    /// <summary>Commands of the write connection by SQL text, kept prepared; used by the write loop only.</summary>
+    private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+    private bool _inWriteLoop;
     private readonly string _readConnectionString;
     private readonly Task _writeLoop;
 
@@ -76,6 +80,31 @@ public sealed class SqliteStateDatabase : IDisposable
         return done.Task;
     }
 
+    /// <summary>
+    /// The write connection's command for <paramref name="sql"/>, created on first use and then kept, so that SQLite
+    /// parses and plans the statement once and a later write only binds its parameters. Only for the work given to
+    /// <see cref="WriteAsync{T}"/> (it runs on the write loop, one at a time); set the value of every parameter named
+    /// in <paramref name="parameters"/> before executing it, and do not dispose it.
+    /// </summary>
+    public SqliteCommand Command(string sql, params ReadOnlySpan<string> parameters)
+    {
+        if (!_inWriteLoop)
+        {
+            throw new InvalidOperationException("a kept write command is only for the work passed to WriteAsync; open a connection of your own elsewhere");
+        }
+        if (!_commands.TryGetValue(sql, out var command))
+        {
+            command = _writer.CreateCommand();
+            command.CommandText = sql;
+            foreach (var name in parameters)
+            {
+                command.Parameters.Add(new SqliteParameter { ParameterName = name });
+            }
+            _commands[sql] = command;
+        }
+        return command;
+    }
+
     /// <summary>Opens a pooled read connection; the caller disposes it.</summary>
     public async Task<SqliteConnection> OpenReaderAsync(CancellationToken cancellationToken)
     {
@@ -89,6 +118,10 @@ public sealed class SqliteStateDatabase : IDisposable
         // Writes already queued are still committed; later ones are refused.
         _queue.Writer.TryComplete();
         _writeLoop.Wait(TimeSpan.FromSeconds(30));
+        foreach (var command in _commands.Values)
+        {
+            command.Dispose();
+        }
         _writer.Dispose();
     }
 
@@ -104,26 +137,27 @@ public sealed class SqliteStateDatabase : IDisposable
             {
                 batch.Add(item);
             }
+            _inWriteLoop = true;
             try
             {
                 // Raw BEGIN/COMMIT rather than SqliteTransaction: the writes' commands need no transaction object.
-                Execute(_writer, "BEGIN IMMEDIATE;");
+                Run("BEGIN IMMEDIATE;");
                 foreach (var (run, fail) in batch)
                 {
-                    Execute(_writer, "SAVEPOINT write;");
+                    Run("SAVEPOINT write;");
                     try
                     {
                         completions.Add(run(_writer));
-                        Execute(_writer, "RELEASE write;");
+                        Run("RELEASE write;");
                     }
                     catch (Exception e) when (e is SqliteException or OperationCanceledException or InvalidOperationException or ArgumentException)
                     {
-                        Execute(_writer, "ROLLBACK TO write;");
-                        Execute(_writer, "RELEASE write;");
+                        Run("ROLLBACK TO write;");
+                        Run("RELEASE write;");
                         completions.Add(() => fail(e));
                     }
                 }
-                Execute(_writer, "COMMIT;");
+                Run("COMMIT;");
             }
             catch (Exception e)
             {
@@ -134,12 +168,18 @@ public sealed class SqliteStateDatabase : IDisposable
                 }
                 continue;
             }
+            finally
+            {
+                _inWriteLoop = false;
+            }
             foreach (var complete in completions)
             {
                 complete();
             }
         }
     }
+
+    private void Run(string sql) => Command(sql).ExecuteNonQuery();
 
     private void TryRollback()
     {

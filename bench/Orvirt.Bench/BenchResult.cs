@@ -14,4 +14,8 @@ public sealed record BenchResult
     /// <summary>Headline latency divided by the raw libvirt cost measured in the same run.</summary>
     public double? RatioToRaw { get; init; }
     public string Note { get; init; } = "";
+    /// <summary>Further latency distributions of the scenario by name (JSON only; the Markdown has them in the note).</summary>
+    public IReadOnlyDictionary<string, Stats>? MoreLatencies { get; init; }
+    /// <summary>Further figures of the scenario by name, with the unit in the name (JSON only).</summary>
+    public IReadOnlyDictionary<string, double>? Measurements { get; init; }
 }

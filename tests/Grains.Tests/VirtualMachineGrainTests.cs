@@ -279,6 +279,37 @@ public sealed class VirtualMachineGrainTests(ClusterFixture cluster)
     }
 
     [Fact]
+    public async Task ManyVmsOfANodeDeletedAtOnceAreAllRemovedWithEveryReservationReleased()
+    {
+        await using var agent = await cluster.StartAgentAsync(NewNode("bulk-del"), vcpus: 64);
+        var node = cluster.Client.GetGrain<INodeGrain>(agent.Node);
+        var ids = Enumerable.Range(0, 24).Select(_ => NewId("bulk-del")).ToList();
+        await Task.WhenAll(ids.Select(id => cluster.Vm(id).CreateAsync(SpecFor(agent.Node))));
+        var running = await Task.WhenAll(ids.Select(id => agent.WaitForDesiredAsync(id, d => d.Power == DesiredPower.Running, "a run to start")));
+        await Task.WhenAll(running.Select(d => agent.ReportAsync(d, DomainState.Running)));
+        Assert.Equal(ids.Count, (await node.GetInfoAsync()).VmCount);
+
+        var deleting = await Task.WhenAll(ids.Select(id => cluster.Vm(id).DeleteAsync()));
+        Assert.All(deleting, r => Assert.Equal((VmResultCode.Ok, PrintableStatus.Terminating), (r.Code, r.Vm!.Status.PrintableStatus)));
+        var absent = await Task.WhenAll(ids.Select(id => agent.WaitForDesiredAsync(id, d => d.Power == DesiredPower.Absent, "power Absent")));
+        var acks = await Task.WhenAll(absent.Select(d => agent.ReportAsync(d, DomainState.Absent)));
+
+        Assert.All(acks, ack => Assert.True(ack.Accepted && ack.Desired is null, $"ack accepted {ack.Accepted}, desired {ack.Desired?.Power}"));
+        Assert.All(await Task.WhenAll(ids.Select(id => cluster.Vm(id).GetAsync())), r => Assert.Equal(VmResultCode.NotFound, r.Code));
+        var info = await node.GetInfoAsync();
+        Assert.Equal((0, 0, 0L), (info.VmCount, info.Allocated.Vcpus, info.Allocated.MemoryBytes));
+        Assert.Empty(await node.GetAssignmentsAsync());
+        var listed = await cluster.Client.GetGrain<INodeDirectoryGrain>(GrainKeys.NodeDirectory).ListAsync();
+        Assert.Equal(0, listed.Single(n => n.Name == agent.Node).VmCount);
+        var indexed = (await cluster.Client.GetGrain<IVmIndexGrain>(GrainKeys.VmIndex).ListAsync(new VmListQuery { Namespace = "grains" })).Items;
+        Assert.Empty(indexed.Intersect(ids));
+        foreach (var id in ids)
+        {
+            await cluster.WaitForEventAsync(id, e => e.Type == VmEventType.Deleted, "a Deleted event");
+        }
+    }
+
+    [Fact]
     public async Task ALostNodeLeavesAManualVmStoppedWithNodeUnresponsiveAndReleasesItsReservation()
     {
         var (id, agent, desired) = await RunningVmAsync("lost", RunStrategy.Manual);

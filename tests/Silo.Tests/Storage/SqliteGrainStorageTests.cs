@@ -186,6 +186,33 @@ public sealed class SqliteGrainStorageTests : IDisposable
         Assert.Equal([.. Enumerable.Range(0, 50).Where(i => i != 25)], ids);
     }
 
+    [Fact]
+    public async Task AKeptWriteCommandThatFailedServesTheNextWriteAndIsRefusedOutsideTheWriteLoop()
+    {
+        var registry = new SqliteStateDatabaseRegistry();
+        _registries.Add(registry);
+        var database = registry.Get(DatabasePath, SqliteSynchronousMode.Full);
+        await database.WriteAsync(c => Exec(c, "CREATE TABLE probe (id INTEGER PRIMARY KEY, note TEXT NOT NULL);"), CancellationToken.None);
+        const string Insert = "INSERT INTO probe (id, note) VALUES ($id, $note);";
+        int InsertRow(long id, object note)
+        {
+            var command = database.Command(Insert, "$id", "$note");
+            command.Parameters["$id"].Value = id;
+            command.Parameters["$note"].Value = note;
+            return command.ExecuteNonQuery();
+        }
+
+        await database.WriteAsync(_ => InsertRow(1, "first"), CancellationToken.None);
+        await Assert.ThrowsAsync<Microsoft.Data.Sqlite.SqliteException>(() => database.WriteAsync(_ => InsertRow(2, DBNull.Value), CancellationToken.None));
+        await database.WriteAsync(_ => InsertRow(3, "after the failure"), CancellationToken.None);
+
+        Assert.Throws<InvalidOperationException>(() => database.Command(Insert, "$id", "$note"));
+        await using var reader = await database.OpenReaderAsync(CancellationToken.None);
+        await using var command = reader.CreateCommand();
+        command.CommandText = "SELECT group_concat(id || ':' || note, ',') FROM (SELECT id, note FROM probe ORDER BY id);";
+        Assert.Equal("1:first,3:after the failure", (string)(await command.ExecuteScalarAsync())!);
+    }
+
     public void Dispose()
     {
         foreach (var r in _registries)
