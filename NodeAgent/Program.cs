@@ -35,8 +35,10 @@ if (args.Contains("--help") || args.Contains("-h"))
 
         Every setting can also come from the environment, e.g. ORVIRT_AGENT__NODE=node-1,
         or appsettings.json: Agent:HeartbeatInterval (00:00:02), Agent:ResyncInterval (00:00:30),
+        Agent:ReportRefreshInterval (00:10:00: how long a periodic resync skips a VM that did not change),
         Agent:MaxParallelSyncs (4), Agent:FastGuestCpuCheck (true: libvirt checks a started guest's CPU with 2
-        monitor queries instead of ~400; false: pods use libvirt's QEMU capabilities exactly as probed), Agent:Vcpus and Agent:MemoryBytes (0 = from the host), Agent:ClusterId and
+        monitor queries instead of ~400; false: pods use libvirt's QEMU capabilities exactly as probed),
+        Agent:Vcpus and Agent:MemoryBytes (0 = from the host), Agent:ClusterId and
         Agent:ServiceId (orvirt), ORVIRT_AGENT__TLS__CERTIFICATEFILE / __KEYFILE / __CAFILE (the --tls-* files).
         Run as root: pods need mount namespaces.
         """);

@@ -113,7 +113,7 @@ builder.UseOrleans(silo =>
             o.BatchContainerBatchSize = streaming.BatchSize;
         }));
     });
-    silo.AddAdaptiveMemoryStreamPull(OrvirtNames.StreamProvider, streaming);
+    silo.AddAdaptiveMemoryStreamPull(OrvirtNames.StreamProvider, streaming, siloOptions.Mode);
 });
 
 builder.Services.AddSingleton(accessTokens!);

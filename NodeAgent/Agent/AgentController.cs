@@ -191,22 +191,39 @@ public sealed partial class AgentController : IAsyncDisposable
     }
 
     /// <summary>Loads every assignment from the node grain and queues every VM the agent knows of.</summary>
-    public async Task ResyncAsync(CancellationToken ct)
+    public Task ResyncAsync(CancellationToken ct) => ResyncAsync(onlyUnsettled: false, ct);
+
+    /// <summary>
+    /// Loads every assignment from the node grain and queues the VMs the agent knows of: all of them, or with
+    /// <paramref name="onlyUnsettled"/> (the periodic resync) only those that may need work or a report, that is all but
+    /// the assigned VMs for which <see cref="VmReconciler.IsSettled"/> holds (nothing changed since the grain accepted
+    /// their last report, within <see cref="AgentOptions.ReportRefreshInterval"/>). Returns how many were queued.
+    /// </summary>
+    public async Task<int> ResyncAsync(bool onlyUnsettled, CancellationToken ct)
     {
         var assignments = await _control.GetAssignmentsAsync(_options.Node, ct);
         foreach (var d in assignments)
         {
             Desired.Offer(d);
         }
-        var all = new HashSet<VmId>(assignments.Select(a => a.Id));
+        var assigned = new HashSet<VmId>(assignments.Select(a => a.Id));
+        var all = new HashSet<VmId>(assigned);
         all.UnionWith(Desired.Keys);
         all.UnionWith(Cache.Keys);
         all.UnionWith(Pods.PodsOnDisk());
+        var queued = 0;
         foreach (var id in all)
         {
+            // A VM held here but not assigned (deleted, moved, or the node grain lost it) is always synced.
+            if (onlyUnsettled && assigned.Contains(id) && _reconciler.IsSettled(id, _options.ReportRefreshInterval))
+            {
+                continue;
+            }
             Queue.Enqueue(id);
+            queued++;
         }
-        LogResynced(_logger, _options.Node, assignments.Length, all.Count);
+        LogResynced(_logger, _options.Node, assignments.Length, queued, all.Count - queued);
+        return queued;
     }
 
     /// <summary>Stops the loops and closes pod connections; pods and VMs keep running.</summary>
@@ -260,13 +277,14 @@ public sealed partial class AgentController : IAsyncDisposable
     {
         while (!ct.IsCancellationRequested)
         {
+            bool requested;
             try
             {
                 // Either the periodic interval passes or someone asked for a resync.
                 using var tick = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 var delay = Task.Delay(_options.ResyncInterval, _time, tick.Token);
                 var signal = _resyncSignal.WaitAsync(tick.Token);
-                await Task.WhenAny(delay, signal);
+                requested = await Task.WhenAny(delay, signal) == signal;
                 await tick.CancelAsync();
                 ct.ThrowIfCancellationRequested();
             }
@@ -276,7 +294,8 @@ public sealed partial class AgentController : IAsyncDisposable
             }
             try
             {
-                await ResyncAsync(ct);
+                // Asked for (start, reconnect, stream error, fence): every VM. Periodic: what may need work or a report.
+                await ResyncAsync(onlyUnsettled: !requested, ct);
             }
             catch (Exception e) when (VmReconciler.IsTransient(e) || e is InvalidOperationException)
             {
@@ -331,8 +350,8 @@ public sealed partial class AgentController : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Information, Message = "node {Node}: registered (epoch {Epoch}, {Vcpus} vCPUs, {MemoryBytes} bytes, {Hypervisor}, {Runtime} pods)")]
     private static partial void LogRegistered(ILogger logger, string node, long epoch, int vcpus, long memoryBytes, string hypervisor, string runtime);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "node {Node}: resynced {Assigned} assignments, {Queued} VMs queued")]
-    private static partial void LogResynced(ILogger logger, string node, int assigned, int queued);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "node {Node}: resynced {Assigned} assignments, {Queued} VMs queued, {Settled} unchanged since their last accepted report")]
+    private static partial void LogResynced(ILogger logger, string node, int assigned, int queued, int settled);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "node {Node}: registration attempt {Attempt} failed: {Error}")]
     private static partial void LogRegisterFailed(ILogger logger, string node, int attempt, string error);

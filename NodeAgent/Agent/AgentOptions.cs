@@ -38,8 +38,19 @@ public sealed class AgentOptions
     /// <summary>How often the agent heartbeats and checks its pods. Default 2 s.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>How often the agent resyncs every VM from the node grain. Default 30 s.</summary>
+    /// <summary>
+    /// How often the agent reloads its assignments from the node grain and syncs what may need work: every VM that is
+    /// not assigned, changed, needs an action, or whose observation differs from the last one its grain accepted.
+    /// Resyncs on start, reconnect, stream errors and fences sync and report every VM. Default 30 s.
+    /// </summary>
     public TimeSpan ResyncInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long a periodic resync may skip a VM whose observation has not changed since its grain accepted it; after
+    /// that (shortened by up to a quarter, fixed per VM, to spread the reports) the VM is synced and reported again.
+    /// Default 10 min; 1 s to 1 day.
+    /// </summary>
+    public TimeSpan ReportRefreshInterval { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>How many VMs are synced at once. Default 4.</summary>
     public int MaxParallelSyncs { get; set; } = 4;

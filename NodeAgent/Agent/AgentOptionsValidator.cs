@@ -54,6 +54,10 @@ public sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
         {
             failures.Add($"Agent:ResyncInterval {o.ResyncInterval} must be at least 00:00:01; the default is 00:00:30");
         }
+        if (o.ReportRefreshInterval < TimeSpan.FromSeconds(1) || o.ReportRefreshInterval > TimeSpan.FromDays(1))
+        {
+            failures.Add($"Agent:ReportRefreshInterval {o.ReportRefreshInterval} must be from 00:00:01 to 1.00:00:00; the default is 00:10:00");
+        }
         if (o.MaxParallelSyncs is < 1 or > 256)
         {
             failures.Add($"Agent:MaxParallelSyncs {o.MaxParallelSyncs} must be from 1 to 256; the default is 4");

@@ -46,6 +46,9 @@ public sealed partial class VmReconciler
             .Build();
     }
 
+    /// <summary>The last observation per VM that its grain accepted (see <see cref="IsSettled"/>).</summary>
+    public ReportLedger Reported { get; } = new();
+
     /// <summary>Epoch of this node's registration; reports carry it.</summary>
     public long NodeEpoch { get; set; }
 
@@ -123,11 +126,40 @@ public sealed partial class VmReconciler
         else if (failure is null && (action == SyncAction.Delete || voided))
         {
             _desired.Forget(id);
+            Reported.Forget(id);
         }
         if (failure is not null && IsTransient(failure))
         {
             throw failure;
         }
+    }
+
+    /// <summary>
+    /// True when a periodic resync may skip <paramref name="id"/>: its latest desired state is for this node, not void,
+    /// and applied; the cached domain needs no action; and what a sync would report equals what the grain last
+    /// accepted, less than (a per-VM share of) <paramref name="refreshInterval"/> ago. Anything else (a change, a
+    /// failed or refused report, a cache miss, a fenced node) makes it false, and the VM is synced and reported.
+    /// </summary>
+    public bool IsSettled(VmId id, TimeSpan refreshInterval)
+    {
+        var desired = _desired.Get(id);
+        if (desired is null || desired.Node != _node || _fence.IsFenced || _fence.IsVoid(desired)
+            || _desired.AppliedSequence(desired.Uid) is not { } applied || applied < desired.Sequence)
+        {
+            return false;
+        }
+        var observed = _cache.Get(id);
+        var podExists = _pods.PodExists(id);
+        if ((!observed.Exists || observed.InstanceId.Length == 0) && podExists)
+        {
+            return false;
+        }
+        if (SyncDecision.Decide(desired, observed, podExists) != SyncAction.None)
+        {
+            return false;
+        }
+        var now = _time.GetUtcNow();
+        return Reported.IsCurrent(BuildObserved(desired, observed, SyncAction.None, null, _pods.Runtime.Hypervisor, desired.Epoch, now), now, refreshInterval);
     }
 
     /// <summary>Builds the observation to report for <paramref name="desired"/>.</summary>
@@ -229,6 +261,14 @@ public sealed partial class VmReconciler
             throw;
         }
         LogReported(_logger, desired.Namespace, desired.Name, observed.State.ToString(), observed.Reason, ack.Accepted, ack.Reason);
+        if (ack.Accepted && ack.Desired is not null)
+        {
+            Reported.Accepted(observed, observed.ObservedAt);
+        }
+        else
+        {
+            Reported.Forget(desired.Id);
+        }
         if (ack.Desired is null)
         {
             // The VM no longer exists: destroy its domain and pod.

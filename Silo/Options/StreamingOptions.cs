@@ -18,12 +18,18 @@ public sealed class StreamingOptions
     public int Queues { get; set; } = 8;
 
     /// <summary>
-    /// How often an idle queue is read at the most. Every pull (each <see cref="PullPeriod"/>) reads a queue that this
-    /// silo enqueued into since the last read, or that was non-empty in the last 2 s; any other queue is read only
-    /// once per <c>IdlePullPeriod</c>, so an idle silo makes a few queue-grain calls a second instead of
-    /// <see cref="Queues"/> / <see cref="PullPeriod"/> (800/s at the defaults). Costs latency only for the first event
-    /// another silo of a cluster enqueues into a queue that was idle (up to this period). Default 100 ms; from
-    /// <see cref="PullPeriod"/> (adaptive pull off) to 10 s.
+    /// How often an idle queue is read at the most. A pull of a queue that this silo did not enqueue into since the
+    /// last read, and that was not found non-empty in the last 2 s, does not call the queue grain: it waits until this
+    /// silo enqueues into the queue (then reads at once) or this period has passed since the last read. So an idle
+    /// silo makes <see cref="Queues"/> timer ticks and queue-grain calls per period instead of <see cref="Queues"/> /
+    /// <see cref="PullPeriod"/> (800/s at 8 queues and 10 ms). The period bounds only the delay of an event that
+    /// another silo of a cluster enqueues into a queue that was idle. Default (empty): 100 ms in
+    /// <see cref="OrvirtMode.Redis"/> mode, 5 s in <see cref="OrvirtMode.Embedded"/> mode (one silo: every enqueue is
+    /// its own and wakes the pull); from <see cref="PullPeriod"/> (adaptive pull off) to 10 s.
     /// </summary>
-    public TimeSpan IdlePullPeriod { get; set; } = TimeSpan.FromMilliseconds(100);
+    public TimeSpan? IdlePullPeriod { get; set; }
+
+    /// <summary>The idle pull period in effect for <paramref name="mode"/>: <see cref="IdlePullPeriod"/> or its mode's default.</summary>
+    public TimeSpan EffectiveIdlePullPeriod(OrvirtMode mode) =>
+        IdlePullPeriod ?? (mode == OrvirtMode.Redis ? TimeSpan.FromMilliseconds(100) : TimeSpan.FromSeconds(5));
 }

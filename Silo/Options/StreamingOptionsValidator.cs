@@ -20,7 +20,7 @@ public sealed class StreamingOptionsValidator : IValidateOptions<StreamingOption
         {
             failures.Add($"Orvirt:Streams:Queues {options.Queues} is outside 1 to 256; set e.g. ORVIRT__STREAMS__QUEUES=8");
         }
-        if (options.IdlePullPeriod < options.PullPeriod || options.IdlePullPeriod > TimeSpan.FromSeconds(10))
+        if (options.IdlePullPeriod is { } idle && (idle < options.PullPeriod || idle > TimeSpan.FromSeconds(10)))
         {
             failures.Add($"Orvirt:Streams:IdlePullPeriod {options.IdlePullPeriod} is outside PullPeriod ({options.PullPeriod}) to 10 s; set e.g. ORVIRT__STREAMS__IDLEPULLPERIOD=00:00:00.100, or equal to PullPeriod to read every queue at every pull");
         }

@@ -16,17 +16,18 @@ public static class AdaptivePullExtensions
     /// <summary>
     /// Replaces the adapter factory that <c>AddMemoryStreams(<paramref name="providerName"/>)</c> registered with one
     /// whose receivers skip the queue-grain call on a pull when the queue is idle (see <see cref="QueueActivity"/>).
-    /// Call after <c>AddMemoryStreams</c>. Does nothing when <see cref="StreamingOptions.IdlePullPeriod"/> is not longer
-    /// than <see cref="StreamingOptions.PullPeriod"/>.
+    /// Call after <c>AddMemoryStreams</c>. Does nothing when the idle pull period for <paramref name="mode"/>
+    /// (<see cref="StreamingOptions.EffectiveIdlePullPeriod"/>) is not longer than <see cref="StreamingOptions.PullPeriod"/>.
     /// </summary>
-    public static ISiloBuilder AddAdaptiveMemoryStreamPull(this ISiloBuilder silo, string providerName, StreamingOptions options)
+    public static ISiloBuilder AddAdaptiveMemoryStreamPull(this ISiloBuilder silo, string providerName, StreamingOptions options, OrvirtMode mode)
     {
-        if (options.IdlePullPeriod <= options.PullPeriod)
+        var idlePullPeriod = options.EffectiveIdlePullPeriod(mode);
+        if (idlePullPeriod <= options.PullPeriod)
         {
             return silo;
         }
         silo.Services.AddKeyedSingleton<IQueueAdapterFactory>(providerName, (services, _) =>
-            new AdaptivePullAdapterFactory(MemoryAdapterFactory<DefaultMemoryMessageBodySerializer>.Create(services, providerName), options.IdlePullPeriod, BusyWindow));
+            new AdaptivePullAdapterFactory(MemoryAdapterFactory<DefaultMemoryMessageBodySerializer>.Create(services, providerName), idlePullPeriod, BusyWindow));
         return silo;
     }
 }

@@ -33,6 +33,18 @@ public sealed class AgentOptionsValidatorTests
         Assert.Contains(expected, result.FailureMessage, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("00:00:00.500")]
+    [InlineData("2.00:00:00")]
+    public void AReportRefreshIntervalOutside1SecondTo1DayIsRefusedWithTheDefault(string interval)
+    {
+        var o = new AgentOptions { Node = "node-1", ReportRefreshInterval = TimeSpan.Parse(interval, System.Globalization.CultureInfo.InvariantCulture) };
+        var result = new AgentOptionsValidator().Validate(null, o);
+        Assert.True(result.Failed);
+        Assert.Contains("Agent:ReportRefreshInterval", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("the default is 00:10:00", result.FailureMessage, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void SeveralGatewaysSeparatedByCommasAreValid()
     {
