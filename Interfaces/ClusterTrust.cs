@@ -16,6 +16,21 @@ public sealed class ClusterTrust : IDisposable
     /// <summary>Extended key usage OID for TLS client authentication.</summary>
     private const string ClientAuthOid = "1.3.6.1.5.5.7.3.2";
 
+    /// <summary>Object identifier of the subject attribute organizationalUnitName (OU), which carries the role.</summary>
+    private const string OrganizationalUnitOid = "2.5.4.11";
+
+    /// <summary>The subject OU of a silo certificate (<see cref="ClusterRole.Silo"/>).</summary>
+    public const string SiloUnit = "orvirt-silo";
+
+    /// <summary>The subject OU of a node agent certificate (<see cref="ClusterRole.Agent"/>).</summary>
+    public const string AgentUnit = "orvirt-agent";
+
+    /// <summary>How to make a silo certificate, for messages.</summary>
+    public const string SiloFix = "make a silo certificate with scripts/cluster-certs.sh OUTDIR --silo NAME";
+
+    /// <summary>How to make a node agent certificate, for messages.</summary>
+    public const string AgentFix = "make an agent certificate with scripts/cluster-certs.sh OUTDIR --agent NODE";
+
     private readonly X509Certificate2Collection _authorities;
 
     private ClusterTrust(X509Certificate2 certificate, X509Certificate2Collection authorities)
@@ -35,7 +50,8 @@ public sealed class ClusterTrust : IDisposable
     /// <paramref name="failures"/>, each naming the setting (<paramref name="certificateSetting"/> and so on, e.g.
     /// <c>ORVIRT__CLUSTERTLS__CERTIFICATEFILE</c> or <c>--tls-cert</c>) and ending with <paramref name="fix"/>.
     /// The own certificate must chain to the CA and allow client authentication, and server authentication too when
-    /// <paramref name="server"/> is true (a silo accepts and opens connections).
+    /// <paramref name="server"/> is true (a silo accepts and opens connections); with <paramref name="role"/> it must also carry
+    /// that role (see <see cref="ReadRole"/>).
     /// </summary>
     public static ClusterTrust? TryLoad(
         string certificateFile,
@@ -44,7 +60,8 @@ public sealed class ClusterTrust : IDisposable
         (string Certificate, string Key, string Ca) settings,
         bool server,
         string fix,
-        ICollection<string> failures)
+        ICollection<string> failures,
+        ClusterRole? role = null)
     {
         var before = failures.Count;
         var authorities = new X509Certificate2Collection();
@@ -98,6 +115,10 @@ public sealed class ClusterTrust : IDisposable
             var needed = server ? "both serverAuth and clientAuth" : "clientAuth";
             failures.Add($"{settings.Certificate} '{certificateFile}' has an extended key usage without {needed}; issue it with extendedKeyUsage = serverAuth, clientAuth. {fix}");
         }
+        if (role is { } wanted && RoleProblem(certificate, wanted) is { } problem)
+        {
+            failures.Add($"{settings.Certificate} '{certificateFile}': {problem}. {fix}");
+        }
         if (failures.Count > before)
         {
             trust.Dispose();
@@ -125,6 +146,62 @@ public sealed class ClusterTrust : IDisposable
         var problems = chain.ChainStatus.Select(s => s.StatusInformation.Trim()).Where(s => s.Length > 0).Distinct().ToList();
         reason = $"'{remote.Subject}' " + (problems.Count > 0 ? string.Join("; ", problems).TrimEnd('.') : "does not chain to the cluster CA");
         return false;
+    }
+
+    /// <summary>
+    /// The role <paramref name="certificate"/> carries: <see cref="ClusterRole.Silo"/> when its subject has the single-valued
+    /// attribute <c>OU=orvirt-silo</c>, <see cref="ClusterRole.Agent"/> for <c>OU=orvirt-agent</c>, and
+    /// <see cref="ClusterRole.None"/> when it has neither or both (certificates made before roles existed have neither).
+    /// Only the cluster CA can put the mark there, so it is trusted once <see cref="IsTrusted"/> passed.
+    /// </summary>
+    public static ClusterRole ReadRole(X509Certificate2 certificate)
+    {
+        var silo = false;
+        var agent = false;
+        foreach (var name in certificate.SubjectName.EnumerateRelativeDistinguishedNames())
+        {
+            // A multi-valued name (OU=a+CN=b) is never made by cluster-certs.sh; it marks nothing.
+            if (name.HasMultipleElements || name.GetSingleElementType().Value != OrganizationalUnitOid)
+            {
+                continue;
+            }
+            var unit = name.GetSingleElementValue();
+            silo |= string.Equals(unit, SiloUnit, StringComparison.Ordinal);
+            agent |= string.Equals(unit, AgentUnit, StringComparison.Ordinal);
+        }
+        return (silo, agent) switch
+        {
+            (true, false) => ClusterRole.Silo,
+            (false, true) => ClusterRole.Agent,
+            _ => ClusterRole.None,
+        };
+    }
+
+    /// <summary>
+    /// Null when <paramref name="certificate"/> carries <paramref name="expected"/>; otherwise what it is, the role it is used
+    /// for, and how to make the right one, e.g. "'CN=node-1, OU=orvirt-agent' is a node agent certificate used as a silo: make a
+    /// silo certificate with scripts/cluster-certs.sh OUTDIR --silo NAME".
+    /// </summary>
+    public static string? RoleProblem(X509Certificate2 certificate, ClusterRole expected)
+    {
+        var actual = ReadRole(certificate);
+        if (actual == expected && expected != ClusterRole.None)
+        {
+            return null;
+        }
+        var what = actual switch
+        {
+            ClusterRole.Silo => "is a silo certificate",
+            ClusterRole.Agent => "is a node agent certificate",
+            _ => $"has no role (exactly one of OU={SiloUnit} or OU={AgentUnit} in its subject; certificates made before roles existed have none, re-issue them)",
+        };
+        var usedAs = expected == ClusterRole.Silo ? "a silo" : "a node agent";
+        var fix = expected == ClusterRole.Silo
+            ? SiloFix
+            : actual == ClusterRole.Silo
+                ? $"a node must not hold a silo certificate (it could join the cluster as a silo and host grains); {AgentFix}"
+                : AgentFix;
+        return $"'{certificate.Subject}' {what}, used as {usedAs}: {fix}";
     }
 
     /// <inheritdoc />

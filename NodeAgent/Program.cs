@@ -26,12 +26,14 @@ if (args.Contains("--help") || args.Contains("-h"))
                                IPv4 loopback or localhost only: it has no authentication yet
           --warm-pods N        process pods kept started ahead of need     (Agent:WarmPods, default 2; 0 = off)
                                (a new VM's pod is then a rename, not a libvirtd start)
-          --tls-cert FILE      cluster TLS: this node's PEM certificate    (Agent:Tls:CertificateFile, default none)
+          --tls-cert FILE      cluster TLS: this node's PEM agent          (Agent:Tls:CertificateFile, default none)
+                               certificate (OU=orvirt-agent)
           --tls-key FILE       its PEM private key                         (Agent:Tls:KeyFile)
           --tls-ca FILE        the cluster CA (PEM) the silo's certificate (Agent:Tls:CaFile)
                                must chain to; all three or none. Required when the silo runs with
-                               ORVIRT__CLUSTERTLS__*: its gateway refuses agents without a certificate from
-                               that CA. Make them with scripts/cluster-certs.sh OUTDIR silo NODE.
+                               ORVIRT__CLUSTERTLS__*: its gateway accepts only agent certificates from
+                               that CA, and the agent only a gateway with a silo certificate
+                               (OU=orvirt-silo). Make them with scripts/cluster-certs.sh OUTDIR --agent NODE.
 
         Every setting can also come from the environment, e.g. ORVIRT_AGENT__NODE=node-1,
         or appsettings.json: Agent:HeartbeatInterval (00:00:02), Agent:ResyncInterval (00:00:30),

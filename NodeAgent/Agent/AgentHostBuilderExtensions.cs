@@ -15,7 +15,7 @@ public static class AgentHostBuilderExtensions
     /// gateway, static clustering with every listed gateway otherwise), with the memory stream provider the node stream
     /// uses and endless connect retries. With <paramref name="trust"/> (cluster TLS, see <see cref="AgentTlsOptions"/>) every
     /// gateway connection is mutual TLS: the agent presents its certificate and accepts only a gateway whose certificate
-    /// chains to the cluster CA.
+    /// chains to the cluster CA and is a silo certificate (<see cref="ClusterRole.Silo"/>).
     /// </summary>
     public static IHostApplicationBuilder UseNodeAgentClient(this IHostApplicationBuilder builder, AgentOptions options, ClusterTrust? trust = null)
     {
@@ -48,8 +48,10 @@ public static class AgentHostBuilderExtensions
                 {
                     tls.RemoteCertificateMode = RemoteCertificateMode.RequireCertificate;
                     tls.ClientCertificateMode = RemoteCertificateMode.RequireCertificate;
-                    // The cluster CA alone decides; the system store and the certificate's names play no part.
-                    tls.RemoteCertificateValidation = (certificate, _, _) => trust.IsTrusted(certificate, out _);
+                    // The cluster CA and the silo role decide (a node's certificate cannot pose as a gateway); the system
+                    // store and the certificate's names play no part. GatewayTlsProbe explains a refusal.
+                    tls.RemoteCertificateValidation = (certificate, _, _) =>
+                        trust.IsTrusted(certificate, out _) && ClusterTrust.RoleProblem(certificate, ClusterRole.Silo) is null;
                     tls.LocalClientCertificateSelector = (_, _, _, _, _) => trust.Certificate;
                     tls.OnAuthenticateAsClient = (connection, ssl) =>
                         ssl.TargetHost = connection.RemoteEndPoint is IPEndPoint ip ? ip.Address.ToString() : "localhost";

@@ -8,9 +8,9 @@ namespace Orvirt.NodeAgent.Agent;
 public sealed class AgentTlsOptions
 {
     /// <summary>The one line that says how to get and pass the agent's cluster certificate.</summary>
-    public const string Fix = "Make them with scripts/cluster-certs.sh OUTDIR silo NODE and pass --tls-cert OUTDIR/NODE.crt --tls-key OUTDIR/NODE.key --tls-ca OUTDIR/ca.crt.";
+    public const string Fix = "Make them with scripts/cluster-certs.sh OUTDIR --agent NODE (an agent certificate from the cluster CA) and pass --tls-cert OUTDIR/NODE.crt --tls-key OUTDIR/NODE.key --tls-ca OUTDIR/ca.crt.";
 
-    /// <summary>This node's PEM certificate, issued by the cluster CA (clientAuth usage). Default empty (no TLS).</summary>
+    /// <summary>This node's PEM certificate, issued by the cluster CA as a node agent certificate (subject OU=orvirt-agent, clientAuth usage). Default empty (no TLS).</summary>
     public string CertificateFile { get; set; } = "";
 
     /// <summary>The PEM private key of <see cref="CertificateFile"/>. Default empty.</summary>

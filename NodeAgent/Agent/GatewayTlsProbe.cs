@@ -9,7 +9,9 @@ namespace Orvirt.NodeAgent.Agent;
 /// <summary>
 /// Finds out why the Orleans client cannot connect when TLS is the cause. Orleans only sees a closed connection when a TLS
 /// handshake fails, so after a failed connect the agent opens its own TLS handshake to each gateway with the same certificate
-/// and CA and turns the outcome into one line with the gateway and the fix (see <see cref="GatewayTlsWatch"/>).
+/// and CA and turns the outcome into one line with the gateway and the fix (see <see cref="GatewayTlsWatch"/>): a gateway
+/// without TLS, one from another CA or without a silo certificate, or a gateway that refused our certificate (for its CA,
+/// or for its role: gateways accept only node agent certificates).
 /// </summary>
 public sealed class GatewayTlsProbe(IReadOnlyList<(string Host, int Port)> gateways, ClusterTrust? trust)
 {
@@ -65,10 +67,21 @@ public sealed class GatewayTlsProbe(IReadOnlyList<(string Host, int Port)> gatew
         {
             return $"gateway {gateway} presented a certificate not signed by our cluster CA (--tls-ca): {result.ServerProblem}; pass the ca.crt that signed the silo's certificate as --tls-ca";
         }
-        // A time-out proves nothing (a busy gateway); only a connection the gateway broke off means it refused us.
-        return result.Outcome == Outcome.Refused
-            ? $"gateway {gateway} refused our certificate '{trust.Certificate.Subject}': it must be signed by the cluster CA the silo trusts (--tls-ca, ORVIRT__CLUSTERTLS__CAFILE). {AgentTlsOptions.Fix}"
-            : null;
+        if (result.ServerRoleProblem is not null)
+        {
+            // From our CA but not a silo's: a node's (or a pre-role) certificate posing as a gateway.
+            return $"gateway {gateway} is not a silo: its certificate {result.ServerRoleProblem}; the agent connects only to gateways with a silo certificate";
+        }
+        if (result.Outcome != Outcome.Refused)
+        {
+            // A time-out proves nothing (a busy gateway); only a connection the gateway broke off means it refused us.
+            return null;
+        }
+        // The gateway accepts only node agent certificates from its CA: when ours is from that CA (it accepted the gateway's),
+        // a missing or wrong role is why.
+        return ClusterTrust.RoleProblem(trust.Certificate, ClusterRole.Agent) is { } roleProblem
+            ? $"gateway {gateway} refused our certificate: {roleProblem}, and pass it as --tls-cert and --tls-key"
+            : $"gateway {gateway} refused our certificate '{trust.Certificate.Subject}': it must be signed by the cluster CA the silo trusts (--tls-ca, ORVIRT__CLUSTERTLS__CAFILE). {AgentTlsOptions.Fix}";
     }
 
     private async Task<Handshake> HandshakeAsync(string host, int port, CancellationToken cancellationToken)
@@ -82,10 +95,11 @@ public sealed class GatewayTlsProbe(IReadOnlyList<(string Host, int Port)> gatew
         }
         catch (Exception e) when (e is SocketException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            return new Handshake(Outcome.NotListening, false, null);
+            return new Handshake(Outcome.NotListening, false, null, null);
         }
         var sawServerCertificate = false;
         string? serverProblem = null;
+        string? serverRoleProblem = null;
         var ssl = new SslStream(tcp.GetStream(), leaveInnerStreamOpen: false, (_, certificate, _, _) =>
         {
             if (certificate is null)
@@ -104,7 +118,8 @@ public sealed class GatewayTlsProbe(IReadOnlyList<(string Host, int Port)> gatew
                 serverProblem = reason;
                 return false;
             }
-            return true;
+            serverRoleProblem = ClusterTrust.RoleProblem(remote, ClusterRole.Silo);
+            return serverRoleProblem is null;
         });
         await using (ssl.ConfigureAwait(false))
         {
@@ -123,15 +138,15 @@ public sealed class GatewayTlsProbe(IReadOnlyList<(string Host, int Port)> gatew
             catch (Exception e) when (e is AuthenticationException or IOException)
             {
                 // Broken off inside the handshake after its certificate reached us: the gateway refused ours.
-                return new Handshake(Outcome.Refused, sawServerCertificate, serverProblem);
+                return new Handshake(Outcome.Refused, sawServerCertificate, serverProblem, serverRoleProblem);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                return new Handshake(Outcome.TimedOut, sawServerCertificate, serverProblem);
+                return new Handshake(Outcome.TimedOut, sawServerCertificate, serverProblem, serverRoleProblem);
             }
             if (trust is null)
             {
-                return new Handshake(Outcome.Accepted, sawServerCertificate, serverProblem);
+                return new Handshake(Outcome.Accepted, sawServerCertificate, serverProblem, serverRoleProblem);
             }
             using var window = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             window.CancelAfter(RefusalWindow);
@@ -139,15 +154,15 @@ public sealed class GatewayTlsProbe(IReadOnlyList<(string Host, int Port)> gatew
             {
                 var read = await ssl.ReadAsync(new byte[1], window.Token).ConfigureAwait(false);
                 // An accepting Orleans gateway sends nothing before our preamble; a close is the refusal.
-                return new Handshake(read == 0 ? Outcome.Refused : Outcome.Accepted, sawServerCertificate, serverProblem);
+                return new Handshake(read == 0 ? Outcome.Refused : Outcome.Accepted, sawServerCertificate, serverProblem, serverRoleProblem);
             }
             catch (Exception e) when (e is AuthenticationException or IOException)
             {
-                return new Handshake(Outcome.Refused, sawServerCertificate, serverProblem);
+                return new Handshake(Outcome.Refused, sawServerCertificate, serverProblem, serverRoleProblem);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                return new Handshake(Outcome.Accepted, sawServerCertificate, serverProblem);
+                return new Handshake(Outcome.Accepted, sawServerCertificate, serverProblem, serverRoleProblem);
             }
         }
     }
@@ -160,5 +175,5 @@ public sealed class GatewayTlsProbe(IReadOnlyList<(string Host, int Port)> gatew
         Accepted,
     }
 
-    private readonly record struct Handshake(Outcome Outcome, bool SawServerCertificate, string? ServerProblem);
+    private readonly record struct Handshake(Outcome Outcome, bool SawServerCertificate, string? ServerProblem, string? ServerRoleProblem);
 }

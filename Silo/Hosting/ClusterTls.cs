@@ -1,4 +1,5 @@
 using System.Net;
+using Orleans.Configuration;
 using Orleans.Connections.Security;
 using Orvirt.Interfaces;
 using Orvirt.Silo.Options;
@@ -9,7 +10,9 @@ namespace Orvirt.Silo.Hosting;
 /// <summary>
 /// Mutual TLS on every Orleans connection of the silo: silo to silo (both directions) and node agent to gateway. Both sides
 /// present a certificate, and a peer is accepted only when its certificate chains to the cluster CA of
-/// <see cref="ClusterTlsOptions.CaFile"/>, so a process without such a certificate cannot join the cluster or register a node.
+/// <see cref="ClusterTlsOptions.CaFile"/> and carries the role of that connection (<see cref="ClusterRole"/>): a silo
+/// certificate on the silo port and towards other silos, a node agent certificate on the gateway port. So a process without
+/// such a certificate cannot join the cluster or register a node, and a node's certificate cannot join as a silo.
 /// </summary>
 public static class ClusterTls
 {
@@ -43,7 +46,8 @@ public static class ClusterTls
             ("ORVIRT__CLUSTERTLS__CERTIFICATEFILE", "ORVIRT__CLUSTERTLS__KEYFILE", "ORVIRT__CLUSTERTLS__CAFILE"),
             server: true,
             ClusterTlsOptions.Fix,
-            failures);
+            failures,
+            ClusterRole.Silo);
         return failures;
     }
 
@@ -56,24 +60,34 @@ public static class ClusterTls
 
     /// <summary>
     /// Requires mutual TLS with <paramref name="trust"/> on the silo's inbound (silo and gateway) and outbound connections.
-    /// Peers whose certificate does not chain to the cluster CA are refused and logged by <paramref name="peers"/>.
+    /// Orleans builds one connection pipeline per kind, so each gets its own TLS settings and with them its own rule: the silo
+    /// port and connections to other silos accept only silo certificates, the gateway only node agent certificates (only
+    /// Orleans clients connect there; silos talk to each other on their silo ports). Refused peers are logged by <paramref name="peers"/>.
     /// </summary>
     public static ISiloBuilder UseClusterTls(this ISiloBuilder silo, ClusterTrust trust, ClusterPeerCheck peers)
     {
         silo.Services.AddSingleton(peers);
-        silo.UseTls(trust.Certificate, tls =>
+        var siloInbound = Options(trust, peers, ClusterPeerCheck.Connection.SiloPort);
+        var gatewayInbound = Options(trust, peers, ClusterPeerCheck.Connection.GatewayPort);
+        var siloOutbound = Options(trust, peers, ClusterPeerCheck.Connection.ToSilo);
+        silo.Configure<SiloConnectionOptions>(connections =>
         {
-            tls.RemoteCertificateMode = RemoteCertificateMode.RequireCertificate;
-            tls.ClientCertificateMode = RemoteCertificateMode.RequireCertificate;
-            tls.RemoteCertificateValidation = (certificate, _, _) => peers.Accept(certificate);
-            // Always this certificate, whatever CA names the peer asks for.
-            tls.LocalClientCertificateSelector = (_, _, _, _, _) => trust.Certificate;
-            tls.OnAuthenticateAsClient = (connection, client) =>
-            {
-                // Silo certificates name the silo, not the address; the CA check above is what authenticates the peer.
-                client.TargetHost = connection.RemoteEndPoint is IPEndPoint ip ? ip.Address.ToString() : "localhost";
-            };
+            connections.ConfigureSiloInboundConnection(pipeline => pipeline.UseServerTls(siloInbound));
+            connections.ConfigureGatewayInboundConnection(pipeline => pipeline.UseServerTls(gatewayInbound));
+            connections.ConfigureSiloOutboundConnection(pipeline => pipeline.UseClientTls(siloOutbound));
         });
         return silo;
     }
+
+    private static TlsOptions Options(ClusterTrust trust, ClusterPeerCheck peers, ClusterPeerCheck.Connection connection) => new()
+    {
+        LocalCertificate = trust.Certificate,
+        RemoteCertificateMode = RemoteCertificateMode.RequireCertificate,
+        ClientCertificateMode = RemoteCertificateMode.RequireCertificate,
+        RemoteCertificateValidation = (certificate, _, _) => peers.Accept(certificate, connection),
+        // Always this certificate, whatever CA names the peer asks for.
+        LocalClientCertificateSelector = (_, _, _, _, _) => trust.Certificate,
+        // Silo certificates name the silo, not the address; the CA and role checks above are what authenticate the peer.
+        OnAuthenticateAsClient = (remote, client) => client.TargetHost = remote.RemoteEndPoint is IPEndPoint ip ? ip.Address.ToString() : "localhost",
+    };
 }

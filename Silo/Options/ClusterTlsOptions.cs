@@ -13,9 +13,9 @@ public sealed class ClusterTlsOptions
     public const string Section = "Orvirt:ClusterTls";
 
     /// <summary>The one line that says how to get and configure cluster certificates.</summary>
-    public const string Fix = "Make a cluster CA and certificates with scripts/cluster-certs.sh OUTDIR silo node-1, then set ORVIRT__CLUSTERTLS__CERTIFICATEFILE=OUTDIR/silo.crt, ORVIRT__CLUSTERTLS__KEYFILE=OUTDIR/silo.key and ORVIRT__CLUSTERTLS__CAFILE=OUTDIR/ca.crt.";
+    public const string Fix = "Make a cluster CA and certificates with scripts/cluster-certs.sh OUTDIR --silo silo --agent node-1, then set ORVIRT__CLUSTERTLS__CERTIFICATEFILE=OUTDIR/silo.crt, ORVIRT__CLUSTERTLS__KEYFILE=OUTDIR/silo.key and ORVIRT__CLUSTERTLS__CAFILE=OUTDIR/ca.crt.";
 
-    /// <summary>This silo's PEM certificate, issued by the cluster CA with serverAuth and clientAuth usage. Default empty (no cluster TLS).</summary>
+    /// <summary>This silo's PEM certificate, issued by the cluster CA as a silo certificate (subject OU=orvirt-silo, serverAuth and clientAuth usage). Default empty (no cluster TLS).</summary>
     public string CertificateFile { get; set; } = "";
 
     /// <summary>The PEM private key of <see cref="CertificateFile"/>. Default empty.</summary>

@@ -12,7 +12,7 @@ public sealed class ClusterTlsTests
     [Fact]
     public async Task TwoRedisSilosWithClusterTlsFormOneClusterThatAnAgentAndAVmUse()
     {
-        using var certs = ClusterCertificates.Create("silo-0", "silo-1", "node-tls");
+        using var certs = ClusterCertificates.Create(silos: ["silo-0", "silo-1"], agents: ["node-tls"]);
         await using var redis = await RedisServer.StartAsync();
         var ports = SiloPorts.Free(2);
         await using var silo0 = await StartSiloAsync(redis, ports[0], certs.SiloEnvironment("silo-0"));
@@ -60,8 +60,8 @@ public sealed class ClusterTlsTests
     [Fact]
     public async Task ASiloWithACertificateFromAnotherCaIsRefusedByTheCluster()
     {
-        using var certs = ClusterCertificates.Create("silo-0");
-        certs.SelfSigned("silo-rogue");
+        using var certs = ClusterCertificates.Create(silos: ["silo-0"]);
+        certs.SelfSigned("silo-rogue", ClusterCertificates.Silo);
         // The rogue silo trusts the cluster CA and itself, so its own checks pass; the cluster's check must stop it.
         var rogueCa = Path.Combine(certs.Folder, "rogue-bundle.crt");
         await File.WriteAllTextAsync(rogueCa, await File.ReadAllTextAsync(certs.CaFile) + "\n" + await File.ReadAllTextAsync(certs.CertificateFile("silo-rogue")));
@@ -82,7 +82,7 @@ public sealed class ClusterTlsTests
         {
             await Eventually.MatchAsync(
                 () => Task.FromResult(silo0.Output),
-                o => o.Contains("Refused an Orleans connection: the peer's certificate 'CN=silo-rogue'", StringComparison.Ordinal),
+                o => o.Contains("Refused an Orleans connection: the peer's certificate 'CN=silo-rogue, OU=orvirt-silo'", StringComparison.Ordinal),
                 $"silo 0 to refuse CN=silo-rogue. Silo 0:\n{silo0.Output}",
                 TimeSpan.FromSeconds(90));
 
@@ -104,6 +104,38 @@ public sealed class ClusterTlsTests
                 // Expected: it exited or never answered /healthz; the fixture has stopped it.
             }
         }
+    }
+
+    [Fact]
+    public async Task ASiloPresentingANodeAgentCertificateIsRefusedOnTheSiloPortAndNeverBecomesActive()
+    {
+        // A stolen node certificate: signed by the cluster CA, so only its role tells it from a silo's.
+        using var certs = ClusterCertificates.Create(silos: ["silo-0"], agents: ["node-thief"]);
+        await using var redis = await RedisServer.StartAsync();
+        var ports = SiloPorts.Free(2);
+        await using var silo0 = await StartSiloAsync(redis, ports[0], certs.SiloEnvironment("silo-0"));
+        await Eventually.MatchAsync(
+            () => ActiveSiloPortsAsync(redis),
+            active => active.Contains(ports[0].Silo),
+            $"silo 0 on port {ports[0].Silo} Active. Silo 0:\n{silo0.Output}",
+            TimeSpan.FromSeconds(60));
+
+        await using var rogue = RogueSilo.Start(redis.ConnectionString, ports[1], certs.CertificateFile("node-thief"), certs.KeyFile("node-thief"));
+
+        await Eventually.MatchAsync(
+            () => Task.FromResult(silo0.Output),
+            o => o.Contains("Refused an Orleans connection on the silo port: the peer's certificate 'CN=node-thief, OU=orvirt-agent' is a node agent certificate, used as a silo: make a silo certificate with scripts/cluster-certs.sh OUTDIR --silo NAME", StringComparison.Ordinal),
+            $"silo 0 to refuse the node certificate on its silo port. Silo 0:\n{silo0.Output}",
+            TimeSpan.FromSeconds(90));
+        // Its join fails within Orleans' join time-out: it never became Active, and so it hosts no grains.
+        using var deadline = new CancellationTokenSource(RogueSilo.JoinTimeout + TimeSpan.FromSeconds(90));
+        var joined = await Record.ExceptionAsync(() => rogue.Started.WaitAsync(deadline.Token));
+
+        Assert.True(joined is not null and not OperationCanceledException, $"the rogue silo's start ended with {joined?.GetType().Name ?? "success"}: {joined?.Message}");
+        var active = await ActiveSiloPortsAsync(redis);
+        Assert.DoesNotContain(ports[1].Silo, active);
+        Assert.Contains(ports[0].Silo, active);
+        Assert.False(silo0.HasExited);
     }
 
     private static Task<SiloProcess> StartSiloAsync(RedisServer redis, SiloPorts ports, Dictionary<string, string> tls) =>

@@ -18,7 +18,7 @@ public sealed class ClusterTlsTests
     public async Task AnAgentWithACertificateFromTheClusterCaRegistersAndRunsAVm()
     {
         // The script, so that it cannot rot: the files the README tells users to make are the ones that work.
-        using var certs = await ClusterCertificates.FromScriptAsync("silo", "node-tls");
+        using var certs = await ClusterCertificates.FromScriptAsync("--silo", "silo", "--agent", "node-tls");
         await using var silo = await SiloProcess.StartAsync(new SiloProcessOptions { Environment = certs.SiloEnvironment("silo") });
         await using var agent = AgentProcess.Start(new AgentProcessOptions
         {
@@ -52,10 +52,10 @@ public sealed class ClusterTlsTests
     [Fact]
     public async Task AgentsWithoutACertificateOrWithOneFromAnotherCaNeverRegisterAndSayWhy()
     {
-        using var certs = ClusterCertificates.Create("silo", "node-good");
+        using var certs = ClusterCertificates.Create(silos: ["silo"], agents: ["node-good"]);
         // Another cluster altogether: its agent trusts only its own CA, so it refuses our silo first.
-        using var otherCluster = ClusterCertificates.Create("node-other");
-        certs.SelfSigned("node-rogue");
+        using var otherCluster = ClusterCertificates.Create(agents: ["node-other"]);
+        certs.SelfSigned("node-rogue", ClusterCertificates.Agent);
         // The rogue agent trusts the cluster CA (so it accepts the silo) and its own self-signed certificate (so that its start-up
         // check passes): only the silo's check stands between it and the gateway.
         var rogueCa = Path.Combine(certs.Folder, "rogue-bundle.crt");
@@ -85,17 +85,17 @@ public sealed class ClusterTlsTests
             TimeSpan.FromSeconds(60));
         await Eventually.MatchAsync(
             () => Task.FromResult(rogue.Output),
-            o => o.Contains($"gateway {gateway} refused our certificate 'CN=node-rogue': it must be signed by the cluster CA", StringComparison.Ordinal),
+            o => o.Contains($"gateway {gateway} refused our certificate 'CN=node-rogue, OU=orvirt-agent': it must be signed by the cluster CA", StringComparison.Ordinal),
             $"the agent with a self-signed certificate to log that the gateway refused it. Its output:\n{rogue.Output}",
             TimeSpan.FromSeconds(60));
         await Eventually.MatchAsync(
             () => Task.FromResult(other.Output),
-            o => o.Contains($"gateway {gateway} presented a certificate not signed by our cluster CA (--tls-ca): 'CN=silo'", StringComparison.Ordinal),
+            o => o.Contains($"gateway {gateway} presented a certificate not signed by our cluster CA (--tls-ca): 'CN=silo, OU=orvirt-silo'", StringComparison.Ordinal),
             $"the agent of another cluster to log that the gateway's certificate is not from its CA. Its output:\n{other.Output}",
             TimeSpan.FromSeconds(60));
         await Eventually.MatchAsync(
             () => Task.FromResult(silo.Output),
-            o => o.Contains("Refused an Orleans connection: the peer's certificate 'CN=node-rogue'", StringComparison.Ordinal),
+            o => o.Contains("Refused an Orleans connection: the peer's certificate 'CN=node-rogue, OU=orvirt-agent'", StringComparison.Ordinal),
             "the silo to log that it refused CN=node-rogue",
             TimeSpan.FromSeconds(30));
         // A good agent on the same silo registers: the gateway works, it only turns away the bad ones.
@@ -125,6 +125,105 @@ public sealed class ClusterTlsTests
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
     }
 
+    [Fact]
+    public async Task AgentsWithASiloCertificateOrOneWithoutARoleAreRefusedByTheGatewayAndBothSidesSayWhichCertificateToMake()
+    {
+        using var certs = ClusterCertificates.Create(silos: ["silo"], agents: ["node-good"]);
+        // A silo certificate handed to a node, and a certificate as the script made them before roles existed.
+        certs.Issue("node-silo-cert", ClusterCertificates.Silo);
+        certs.Issue("node-old", ClusterCertificates.NoRole);
+        await using var silo = await SiloProcess.StartAsync(new SiloProcessOptions { Environment = certs.SiloEnvironment("silo") });
+        var gateway = $"127.0.0.1:{silo.GatewayPort}";
+        await using var withSiloCertificate = AgentProcess.Start(new AgentProcessOptions
+        {
+            GatewayPort = silo.GatewayPort,
+            Node = "node-silo-cert",
+            ExtraArguments = certs.AgentArguments("node-silo-cert"),
+        });
+        await using var old = AgentProcess.Start(new AgentProcessOptions
+        {
+            GatewayPort = silo.GatewayPort,
+            Node = "node-old",
+            ExtraArguments = certs.AgentArguments("node-old"),
+        });
+
+        await Eventually.MatchAsync(
+            () => Task.FromResult(withSiloCertificate.Output),
+            o => o.Contains($"gateway {gateway} refused our certificate: 'CN=node-silo-cert, OU=orvirt-silo' is a silo certificate, used as a node agent: a node must not hold a silo certificate (it could join the cluster as a silo and host grains); make an agent certificate with scripts/cluster-certs.sh OUTDIR --agent NODE", StringComparison.Ordinal),
+            $"the agent with a silo certificate to log that the gateway refused it for its role. Its output:\n{withSiloCertificate.Output}",
+            TimeSpan.FromSeconds(60));
+        await Eventually.MatchAsync(
+            () => Task.FromResult(old.Output),
+            o => o.Contains($"gateway {gateway} refused our certificate: 'CN=node-old' has no role", StringComparison.Ordinal)
+                && o.Contains("scripts/cluster-certs.sh OUTDIR --agent NODE", StringComparison.Ordinal),
+            $"the agent with a certificate without a role to log that the gateway refused it and how to re-issue it. Its output:\n{old.Output}",
+            TimeSpan.FromSeconds(60));
+        await Eventually.MatchAsync(
+            () => Task.FromResult(silo.Output),
+            o => o.Contains("Refused an Orleans connection on the gateway port: the peer's certificate 'CN=node-silo-cert, OU=orvirt-silo' is a silo certificate, used as a node agent", StringComparison.Ordinal)
+                && o.Contains("Refused an Orleans connection on the gateway port: the peer's certificate 'CN=node-old' has no role", StringComparison.Ordinal),
+            $"the silo to log both refusals with the certificate each agent presented. Silo:\n{silo.Output}",
+            TimeSpan.FromSeconds(30));
+        // The gateway works for a node agent certificate.
+        await using var good = AgentProcess.Start(new AgentProcessOptions
+        {
+            GatewayPort = silo.GatewayPort,
+            Node = "node-good",
+            ExtraArguments = certs.AgentArguments("node-good"),
+        });
+        using var connection = OrvirtConnection.Create(silo.GrpcAddress);
+        var nodes = await Eventually.MatchAsync(
+            async () => (await connection.Nodes.ListAsync(new ListNodesRequest())).Items.Select(n => n.Name).Order().ToList(),
+            n => n.Contains("node-good"),
+            $"node-good to register. Its output:\n{good.Output}",
+            TimeSpan.FromSeconds(60));
+
+        Assert.Equal(["node-good"], nodes);
+        Assert.DoesNotContain("registered (epoch", withSiloCertificate.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("registered (epoch", old.Output, StringComparison.Ordinal);
+        Assert.False(withSiloCertificate.HasExited, $"the agent with a silo certificate exited instead of retrying:\n{withSiloCertificate.Output}");
+    }
+
+    [Fact]
+    public async Task AnAgentRefusesAGatewayThatPresentsANodeAgentCertificateAndSaysItIsNotASilo()
+    {
+        using var certs = ClusterCertificates.Create(agents: ["node-a", "node-thief"]);
+        // A rogue "gateway" run with a stolen node certificate from the same CA: everything but the role is right.
+        await using var rogue = RogueGateway.Start(certs.CertificateFile("node-thief"), certs.KeyFile("node-thief"));
+        var gateway = $"127.0.0.1:{rogue.Port}";
+        await using var agent = AgentProcess.Start(new AgentProcessOptions
+        {
+            GatewayPort = rogue.Port,
+            Node = "node-a",
+            ExtraArguments = certs.AgentArguments("node-a"),
+        });
+
+        await Eventually.MatchAsync(
+            () => Task.FromResult(agent.Output),
+            o => o.Contains($"gateway {gateway} is not a silo: its certificate 'CN=node-thief, OU=orvirt-agent' is a node agent certificate, used as a silo: make a silo certificate with scripts/cluster-certs.sh OUTDIR --silo NAME", StringComparison.Ordinal),
+            $"the agent to log that the gateway's certificate is a node's. Its output:\n{agent.Output}",
+            TimeSpan.FromSeconds(60));
+
+        // The agent tried (the rogue saw handshakes) but never sent a byte of Orleans traffic over one.
+        Assert.True(rogue.Handshakes > 0, "the agent never reached the rogue gateway");
+        Assert.Equal(0, rogue.ApplicationBytes);
+        Assert.DoesNotContain("registered (epoch", agent.Output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(ClusterCertificates.Agent, "'CN=silo, OU=orvirt-agent' is a node agent certificate, used as a silo: make a silo certificate with scripts/cluster-certs.sh OUTDIR --silo NAME")]
+    [InlineData(ClusterCertificates.NoRole, "'CN=silo' has no role (exactly one of OU=orvirt-silo or OU=orvirt-agent in its subject; certificates made before roles existed have none, re-issue them), used as a silo: make a silo certificate with scripts/cluster-certs.sh OUTDIR --silo NAME")]
+    public async Task ASiloWhoseCertificateIsNotASiloCertificateRefusesToStartSayingWhichToMake(string role, string problem)
+    {
+        using var certs = ClusterCertificates.Create();
+        certs.Issue("silo", role);
+
+        var (code, error) = await RunSiloAsync(certs.SiloEnvironment("silo"));
+
+        Assert.True(code == 2, $"exit code {code}; output: {error}");
+        Assert.Contains($"ORVIRT__CLUSTERTLS__CERTIFICATEFILE '{certs.CertificateFile("silo")}': {problem}", error, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("10.0.0.5")]
     [InlineData("")]
@@ -147,7 +246,7 @@ public sealed class ClusterTlsTests
     [Fact]
     public async Task ARedisSiloListeningBeyondLoopbackWithClusterTlsPassesTheTlsRule()
     {
-        using var certs = ClusterCertificates.Create("silo");
+        using var certs = ClusterCertificates.Create(silos: ["silo"]);
         var environment = certs.SiloEnvironment("silo");
         environment["ORVIRT__MODE"] = "Redis";
         environment["ORVIRT__REDIS"] = $"127.0.0.1:{FreePort()}";
@@ -164,7 +263,7 @@ public sealed class ClusterTlsTests
     [Fact]
     public async Task ASiloWithOnlyPartOfTheClusterTlsFilesRefusesToStartNamingTheMissingOne()
     {
-        using var certs = ClusterCertificates.Create("silo");
+        using var certs = ClusterCertificates.Create(silos: ["silo"]);
         var (code, error) = await RunSiloAsync(new Dictionary<string, string>
         {
             ["ORVIRT__CLUSTERTLS__CERTIFICATEFILE"] = certs.CertificateFile("silo"),
@@ -180,7 +279,7 @@ public sealed class ClusterTlsTests
     public async Task ASiloWhoseCertificateIsNotFromItsCaRefusesToStart()
     {
         using var certs = ClusterCertificates.Create();
-        certs.SelfSigned("silo");
+        certs.SelfSigned("silo", ClusterCertificates.Silo);
         var (code, error) = await RunSiloAsync(certs.SiloEnvironment("silo"));
 
         Assert.True(code == 2, $"exit code {code}; output: {error}");
@@ -190,7 +289,7 @@ public sealed class ClusterTlsTests
     [Fact]
     public async Task AnAgentWithOnlyACertificateAndNoKeyRefusesToStartNamingTheFlag()
     {
-        using var certs = ClusterCertificates.Create("node-1");
+        using var certs = ClusterCertificates.Create(agents: ["node-1"]);
         var (code, error) = await RunAgentAsync(["--tls-cert", certs.CertificateFile("node-1"), "--tls-ca", certs.CaFile]);
 
         Assert.True(code == 2, $"exit code {code}; output: {error}");
@@ -200,7 +299,7 @@ public sealed class ClusterTlsTests
     [Fact]
     public async Task AnAgentWhoseKeyDoesNotMatchItsCertificateRefusesToStart()
     {
-        using var certs = ClusterCertificates.Create("node-1", "node-2");
+        using var certs = ClusterCertificates.Create(agents: ["node-1", "node-2"]);
         var (code, error) = await RunAgentAsync(["--tls-cert", certs.CertificateFile("node-1"), "--tls-key", certs.KeyFile("node-2"), "--tls-ca", certs.CaFile]);
 
         Assert.True(code == 2, $"exit code {code}; output: {error}");

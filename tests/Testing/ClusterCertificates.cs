@@ -33,8 +33,11 @@ public sealed class ClusterCertificates : IDisposable
     /// <summary>The key file of <paramref name="name"/>.</summary>
     public string KeyFile(string name) => Path.Combine(Folder, name + ".key");
 
-    /// <summary>A new CA (ECDSA P-256) and a certificate signed by it for each of <paramref name="names"/>.</summary>
-    public static ClusterCertificates Create(params string[] names)
+    /// <summary>
+    /// A new CA (ECDSA P-256) and, signed by it, a silo certificate for each of <paramref name="silos"/> and a node agent
+    /// certificate for each of <paramref name="agents"/> (what <c>scripts/cluster-certs.sh --silo/--agent</c> makes).
+    /// </summary>
+    public static ClusterCertificates Create(IReadOnlyList<string>? silos = null, IReadOnlyList<string>? agents = null)
     {
         var folder = Directory.CreateTempSubdirectory("orvirt-certs-").FullName;
         var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -45,27 +48,31 @@ public sealed class ClusterCertificates : IDisposable
         var ca = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(2));
         File.WriteAllText(Path.Combine(folder, "ca.crt"), ca.ExportCertificatePem() + "\n");
         var certificates = new ClusterCertificates(folder, caKey, ca);
-        foreach (var name in names)
+        foreach (var name in silos ?? [])
         {
-            certificates.Issue(name);
+            certificates.Issue(name, Silo);
+        }
+        foreach (var name in agents ?? [])
+        {
+            certificates.Issue(name, Agent);
         }
         return certificates;
     }
 
     /// <summary>
-    /// Runs <c>scripts/cluster-certs.sh FOLDER NAMES...</c> of this repository and returns its files (issuing more in-process is
-    /// not possible: the CA key stays with the script's output). Throws with the script's output when it fails.
+    /// Runs <c>scripts/cluster-certs.sh FOLDER ARGUMENTS...</c> of this repository (e.g. <c>--silo silo --agent node-1</c>) and
+    /// returns its files; more can be issued in-process with the script's CA. Throws with the script's output when it fails.
     /// </summary>
-    public static async Task<ClusterCertificates> FromScriptAsync(params string[] names)
+    public static async Task<ClusterCertificates> FromScriptAsync(params string[] arguments)
     {
         var script = Script();
         var folder = Directory.CreateTempSubdirectory("orvirt-certs-").FullName;
         var psi = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.ArgumentList.Add(script);
         psi.ArgumentList.Add(folder);
-        foreach (var name in names)
+        foreach (var argument in arguments)
         {
-            psi.ArgumentList.Add(name);
+            psi.ArgumentList.Add(argument);
         }
         using var process = Process.Start(psi) ?? throw new InvalidOperationException($"could not run {script}");
         var stdout = process.StandardOutput.ReadToEndAsync();
@@ -89,11 +96,24 @@ public sealed class ClusterCertificates : IDisposable
         return new ClusterCertificates(folder, ca.GetECDsaPrivateKey()!, ca);
     }
 
-    /// <summary>Issues a certificate for <paramref name="name"/> from this CA (serverAuth and clientAuth, SANs name, localhost, 127.0.0.1).</summary>
-    public void Issue(string name)
+    /// <summary>The role of a silo certificate (<c>OU=orvirt-silo</c>, like <c>cluster-certs.sh --silo</c>).</summary>
+    public const string Silo = "silo";
+
+    /// <summary>The role of a node agent certificate (<c>OU=orvirt-agent</c>, like <c>cluster-certs.sh --agent</c>).</summary>
+    public const string Agent = "agent";
+
+    /// <summary>No role: a certificate as cluster-certs.sh made them before roles existed.</summary>
+    public const string NoRole = "";
+
+    /// <summary>
+    /// Issues a certificate for <paramref name="name"/> from this CA with <paramref name="role"/> (<see cref="Silo"/>,
+    /// <see cref="Agent"/> or <see cref="NoRole"/>) as its subject OU <c>orvirt-ROLE</c>; serverAuth and clientAuth, SANs
+    /// name, localhost, 127.0.0.1 (so that only the role mark tells silo and agent certificates apart here).
+    /// </summary>
+    public void Issue(string name, string role)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=" + name, key, HashAlgorithmName.SHA256);
+        var request = new CertificateRequest(Subject(name, role), key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1"), new Oid("1.3.6.1.5.5.7.3.2")], false));
@@ -111,12 +131,13 @@ public sealed class ClusterCertificates : IDisposable
     }
 
     /// <summary>
-    /// Writes a self-signed certificate and key for <paramref name="name"/> (its own CA, unknown to the cluster) into this folder.
+    /// Writes a self-signed certificate and key for <paramref name="name"/> with <paramref name="role"/> (its own CA, unknown
+    /// to the cluster) into this folder.
     /// </summary>
-    public void SelfSigned(string name)
+    public void SelfSigned(string name, string role)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=" + name, key, HashAlgorithmName.SHA256);
+        var request = new CertificateRequest(Subject(name, role), key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1"), new Oid("1.3.6.1.5.5.7.3.2")], false));
         using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
         File.WriteAllText(CertificateFile(name), certificate.ExportCertificatePem() + "\n");
@@ -142,6 +163,8 @@ public sealed class ClusterCertificates : IDisposable
         _ca.Dispose();
         SiloProcess.TryDeleteDirectory(Folder);
     }
+
+    private static string Subject(string name, string role) => role.Length == 0 ? "CN=" + name : $"CN={name}, OU=orvirt-{role}";
 
     private static string Script()
     {
