@@ -1,5 +1,6 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
@@ -23,15 +24,22 @@ public sealed class RogueSilo : IAsyncDisposable
     private readonly X509Certificate2 _certificate;
     private readonly CancellationTokenSource _stop = new();
 
-    private RogueSilo(IHost host, X509Certificate2 certificate)
+    private RogueSilo(IHost host, X509Certificate2 certificate, RogueSiloFatalErrors fatalErrors)
     {
         _host = host;
         _certificate = certificate;
         Started = Task.Run(() => _host.StartAsync(_stop.Token));
+        Outcome = OutcomeAsync(fatalErrors);
     }
 
     /// <summary>Its start: completes when it joined the cluster, faults when it could not.</summary>
     public Task Started { get; }
+
+    /// <summary>
+    /// How its attempt ended: "joined" when its start completed (it became Active), otherwise why not (its start failed, or
+    /// the cluster declared it dead).
+    /// </summary>
+    public Task<string> Outcome { get; }
 
     /// <summary>Starts joining the cluster in <paramref name="redis"/> on <paramref name="ports"/> with the PEM certificate and key.</summary>
     public static RogueSilo Start(string redis, SiloPorts ports, string certificateFile, string keyFile)
@@ -40,6 +48,7 @@ public sealed class RogueSilo : IAsyncDisposable
         var certificate = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
+        var fatalErrors = new RogueSiloFatalErrors();
         builder.UseOrleans(silo =>
         {
             silo.UseRedisClustering(o => o.ConfigurationOptions = ConfigurationOptions.Parse(redis));
@@ -50,6 +59,7 @@ public sealed class RogueSilo : IAsyncDisposable
             });
             silo.ConfigureEndpoints(IPAddress.Loopback, ports.Silo, ports.Gateway);
             silo.Configure<ClusterMembershipOptions>(o => o.MaxJoinAttemptTime = JoinTimeout);
+            silo.Services.AddSingleton<IFatalErrorHandler>(fatalErrors);
             silo.UseTls(certificate, tls =>
             {
                 tls.RemoteCertificateMode = RemoteCertificateMode.RequireCertificate;
@@ -59,7 +69,7 @@ public sealed class RogueSilo : IAsyncDisposable
                 tls.OnAuthenticateAsClient = (_, client) => client.TargetHost = "localhost";
             });
         });
-        return new RogueSilo(builder.Build(), certificate);
+        return new RogueSilo(builder.Build(), certificate, fatalErrors);
     }
 
     /// <inheritdoc />
@@ -86,5 +96,16 @@ public sealed class RogueSilo : IAsyncDisposable
         _host.Dispose();
         _stop.Dispose();
         _certificate.Dispose();
+    }
+
+    private async Task<string> OutcomeAsync(RogueSiloFatalErrors fatalErrors)
+    {
+        var started = Started.ContinueWith(
+            t => t.IsCompletedSuccessfully ? "joined" : $"start failed: {t.Exception?.GetBaseException().Message ?? "cancelled"}",
+            CancellationToken.None,
+            TaskContinuationOptions.None,
+            TaskScheduler.Default);
+        var dead = fatalErrors.First.ContinueWith(t => "fatal error: " + t.Result, CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+        return await await Task.WhenAny(started, dead);
     }
 }

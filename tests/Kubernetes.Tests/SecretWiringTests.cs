@@ -106,6 +106,12 @@ public sealed partial class SecretWiringTests
             Assert.Contains($"create secret generic {name}", readme, StringComparison.Ordinal);
         }
         Assert.Contains("scripts/cluster-certs.sh", readme, StringComparison.Ordinal);
+        // The README makes silo.crt a silo certificate and agent.crt an agent certificate, as silo.yaml and agent.yaml mount them.
+        var call = ReadmeCertsCall().Match(readme);
+        Assert.True(call.Success, "manifests/README.md does not run scripts/cluster-certs.sh DIR --silo NAME --agent NAME");
+        var roles = Roles(call.Groups["names"].Value);
+        Assert.Equal("silo", roles.GetValueOrDefault("silo"));
+        Assert.Equal("agent", roles.GetValueOrDefault("agent"));
     }
 
     [Fact]
@@ -116,10 +122,11 @@ public sealed partial class SecretWiringTests
         var init = services["init"]!;
         var initCommand = string.Join("\n", init["command"]!.AsArray().Select(c => (string?)c));
         var initVolume = Volumes(init).Single(v => v.Target == "/secrets").Source;
-        // The names passed to cluster-certs.sh: NAME.crt and NAME.key are what it writes next to ca.crt.
-        var certNames = CertsCall().Match(initCommand) is { Success: true } call
-            ? call.Groups["names"].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal)
-            : throw new Xunit.Sdk.XunitException($"the init service does not run scripts/cluster-certs.sh OUTDIR NAMES...:\n{initCommand}");
+        // The names passed to cluster-certs.sh with their roles: NAME.crt and NAME.key are what it writes next to ca.crt.
+        var roles = CertsCall().Match(initCommand) is { Success: true } call
+            ? Roles(call.Groups["names"].Value)
+            : throw new Xunit.Sdk.XunitException($"the init service does not run scripts/cluster-certs.sh OUTDIR --silo NAME --agent NAME:\n{initCommand}");
+        var certNames = roles.Keys.ToHashSet(StringComparer.Ordinal);
         Assert.True(compose["volumes"]!.AsObject().ContainsKey(initVolume), $"the init volume {initVolume} is not a named volume");
 
         var checkedSilos = new List<string>();
@@ -158,10 +165,34 @@ public sealed partial class SecretWiringTests
                     : relative.StartsWith("tls/", StringComparison.Ordinal) && (relative == "tls/ca.crt" || certNames.Contains(Path.GetFileNameWithoutExtension(relative)));
                 Assert.True(written, $"service {name}: {setting}={path}, but the init service writes no {relative} (certificates for: {string.Join(", ", certNames)})");
             }
+            // Silos present silo certificates and agents agent certificates: the other role is refused (and a node must not hold a silo's).
+            foreach (var (setting, role) in new[] { ("ORVIRT__CLUSTERTLS__CERTIFICATEFILE", "silo"), ("ORVIRT_AGENT__TLS__CERTIFICATEFILE", "agent") })
+            {
+                if (env.TryGetValue(setting, out var certificate))
+                {
+                    var certName = Path.GetFileNameWithoutExtension(certificate);
+                    Assert.True(roles.TryGetValue(certName, out var made) && made == role,
+                        $"service {name}: {setting}={certificate} must be a {role} certificate (cluster-certs.sh --{role} {certName}), but init makes it {(made is null ? "not at all" : "with --" + made)}");
+                }
+            }
         }
 
         Assert.Equal(["silo1", "silo2"], checkedSilos.Order(StringComparer.Ordinal));
         Assert.Equal(["agent"], checkedAgents);
+    }
+
+    /// <summary>NAME to role ("silo" or "agent") from cluster-certs.sh arguments <c>--silo NAME --agent NAME ...</c>.</summary>
+    private static Dictionary<string, string> Roles(string arguments)
+    {
+        var words = arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var roles = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < words.Length; i++)
+        {
+            Assert.True(words[i] is "--silo" or "--agent" && i + 1 < words.Length, $"cluster-certs.sh arguments '{arguments}': '{words[i]}' is not --silo NAME or --agent NAME");
+            roles[words[i + 1]] = words[i][2..];
+            i++;
+        }
+        return roles;
     }
 
     // 0.0.0.0:PORT, *:PORT, [::]:PORT or +:PORT: reachable from other machines.
@@ -179,4 +210,7 @@ public sealed partial class SecretWiringTests
 
     [GeneratedRegex(@"cluster-certs\.sh\s+/secrets/tls\s+(?<names>[A-Za-z0-9 .-]+)")]
     private static partial Regex CertsCall();
+
+    [GeneratedRegex(@"scripts/cluster-certs\.sh\s+\./cluster-tls\s+(?<names>[A-Za-z0-9 .-]+)")]
+    private static partial Regex ReadmeCertsCall();
 }

@@ -61,8 +61,8 @@ public sealed class ClusterTlsRoleTests
     public async Task TheScriptMakesSiloAndAgentCertificatesWithTheirRolesAndUsages()
     {
         using var certs = await ClusterCertificates.FromScriptAsync("--silo", "silo-a", "--agent", "node-a");
-        using var silo = X509Certificate2.CreateFromPemFile(certs.CertificateFile("silo-a"));
-        using var agent = X509Certificate2.CreateFromPemFile(certs.CertificateFile("node-a"));
+        using var silo = X509Certificate2.CreateFromPem(File.ReadAllText(certs.CertificateFile("silo-a")));
+        using var agent = X509Certificate2.CreateFromPem(File.ReadAllText(certs.CertificateFile("node-a")));
 
         Assert.Equal(ClusterRole.Silo, ClusterTrust.ReadRole(silo));
         Assert.Equal(ClusterRole.Agent, ClusterTrust.ReadRole(agent));
@@ -75,8 +75,8 @@ public sealed class ClusterTlsRoleTests
     public async Task TheScriptWithoutRolesMakesASiloAndAnAgentCertificate()
     {
         using var certs = await ClusterCertificates.FromScriptAsync();
-        using var silo = X509Certificate2.CreateFromPemFile(certs.CertificateFile("silo"));
-        using var agent = X509Certificate2.CreateFromPemFile(certs.CertificateFile("node-1"));
+        using var silo = X509Certificate2.CreateFromPem(File.ReadAllText(certs.CertificateFile("silo")));
+        using var agent = X509Certificate2.CreateFromPem(File.ReadAllText(certs.CertificateFile("node-1")));
 
         Assert.Equal(ClusterRole.Silo, ClusterTrust.ReadRole(silo));
         Assert.Equal(ClusterRole.Agent, ClusterTrust.ReadRole(agent));
