@@ -1,4 +1,3 @@
-using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 
 namespace Orvirt.Silo.Security;
@@ -6,27 +5,21 @@ namespace Orvirt.Silo.Security;
 /// <summary>
 /// One token bucket per client key (<see cref="CallerIdentity.RateKey"/>), sized by <see cref="ApiLimitsOptions"/>:
 /// <see cref="ApiLimitsOptions.RequestBurst"/> tokens, refilled by <see cref="ApiLimitsOptions.RequestsPerSecond"/>
-/// every second. Idle buckets are dropped by the partitioned limiter.
+/// every second. The buckets are refilled from the clock when a call comes (<see cref="KeyedTokenBucket"/>), so an
+/// idle silo runs no timer for them; buckets that have refilled completely are dropped.
 /// </summary>
-public sealed class ClientRateLimiter : IDisposable
+public sealed class ClientRateLimiter
 {
-    private readonly PartitionedRateLimiter<string>? _limiter;
+    private readonly KeyedTokenBucket? _buckets;
 
-    public ClientRateLimiter(IOptions<ApiLimitsOptions> options)
+    public ClientRateLimiter(IOptions<ApiLimitsOptions> options, TimeProvider? time = null)
     {
         var limits = options.Value;
         RequestsPerSecond = limits.RequestsPerSecond;
         Burst = limits.RequestBurst;
         if (RequestsPerSecond > 0)
         {
-            _limiter = PartitionedRateLimiter.Create<string, string>(key => RateLimitPartition.GetTokenBucketLimiter(key, _ => new TokenBucketRateLimiterOptions
-            {
-                TokenLimit = Burst,
-                TokensPerPeriod = RequestsPerSecond,
-                ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                QueueLimit = 0,
-                AutoReplenishment = true,
-            }));
+            _buckets = new KeyedTokenBucket(Burst, RequestsPerSecond, TimeSpan.FromSeconds(1), time ?? TimeProvider.System);
         }
     }
 
@@ -39,19 +32,11 @@ public sealed class ClientRateLimiter : IDisposable
     /// <summary>Takes one request from <paramref name="key"/>'s bucket; false with a retry delay when it is empty.</summary>
     public bool TryAcquire(string key, out TimeSpan retryAfter)
     {
-        retryAfter = TimeSpan.Zero;
-        if (_limiter is null)
+        if (_buckets is null)
         {
+            retryAfter = TimeSpan.Zero;
             return true;
         }
-        using var lease = _limiter.AttemptAcquire(key);
-        if (lease.IsAcquired)
-        {
-            return true;
-        }
-        retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromSeconds(1);
-        return false;
+        return _buckets.TryAcquire(key, out retryAfter);
     }
-
-    public void Dispose() => _limiter?.Dispose();
 }

@@ -1,10 +1,7 @@
-using System.Threading.RateLimiting;
-using Microsoft.AspNetCore.RateLimiting;
-
 namespace Orvirt.Silo.Web;
 
 /// <summary>
-/// Wires ASP.NET Core's rate limiter in front of the HTTP endpoint: one fixed window of
+/// Puts the per-client limit (<see cref="HttpRateLimitMiddleware"/>) in front of the HTTP endpoint: one fixed window of
 /// <see cref="HttpRateLimitOptions.RequestsPerWindow"/> per client (<see cref="HttpClientKey"/>). Requests on other
 /// ports (gRPC has its own limit) and <c>/healthz</c> are not counted.
 /// </summary>
@@ -18,36 +15,11 @@ public static class HttpRateLimit
     {
         services.AddSingleton(options);
         services.AddSingleton<HttpRateLimitRefusals>();
-        services.AddRateLimiter(limiter =>
-        {
-            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
-            {
-                if (options.RequestsPerWindow == 0
-                    || context.Connection.LocalPort != httpPort
-                    || context.Request.Path.Equals(HealthPath, StringComparison.Ordinal))
-                {
-                    return RateLimitPartition.GetNoLimiter("unlimited");
-                }
-                var key = HttpClientKey.Of(context, context.RequestServices.GetRequiredService<AccessTokens>());
-                return RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
-                {
-                    PermitLimit = options.RequestsPerWindow,
-                    Window = options.Window,
-                    QueueLimit = 0,
-                    AutoReplenishment = true,
-                });
-            });
-            limiter.OnRejected = (rejected, cancellationToken) =>
-            {
-                TimeSpan? retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : null;
-                var refusals = rejected.HttpContext.RequestServices.GetRequiredService<HttpRateLimitRefusals>();
-                return new ValueTask(refusals.RefuseAsync(rejected.HttpContext, retryAfter, cancellationToken));
-            };
-        });
+        services.AddSingleton(provider => new HttpRateLimitMiddleware(
+            options, provider.GetRequiredService<HttpRateLimitRefusals>(), httpPort, provider.GetService<TimeProvider>() ?? TimeProvider.System));
         return services;
     }
 
     /// <summary>Adds the limiter to the pipeline; call it before the bearer-token check so that unauthenticated floods count too.</summary>
-    public static IApplicationBuilder UseOrvirtHttpRateLimit(this IApplicationBuilder app) => app.UseRateLimiter();
+    public static IApplicationBuilder UseOrvirtHttpRateLimit(this IApplicationBuilder app) => app.UseMiddleware<HttpRateLimitMiddleware>();
 }

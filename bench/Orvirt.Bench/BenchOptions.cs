@@ -17,9 +17,9 @@ public sealed record BenchOptions
     public int ChangeRate { get; init; } = 50;
     /// <summary>Running VMs when G10 kills one of two silos; 0 skips it.</summary>
     public int RecoveryVms { get; init; } = 10_000;
-    public TimeSpan IdleWindow { get; init; } = TimeSpan.FromSeconds(20);
+    public TimeSpan IdleWindow { get; init; } = TimeSpan.FromSeconds(120);
     /// <summary>How long G7 lets the system settle (tiered JIT recompiling hot code, pending reports) before it measures.</summary>
-    public TimeSpan SettleWindow { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan SettleWindow { get; init; } = TimeSpan.FromSeconds(60);
     public string Markdown { get; init; } = "bench/RESULTS.md";
     public string Json { get; init; } = "bench/results.json";
     public bool Smoke { get; init; }
@@ -38,7 +38,7 @@ public sealed record BenchOptions
           --scenarios LIST   raw (libvirt test driver), G1 create->Running at --rate, G2 real QEMU VMs,
                              G3 throughput, G4 pause/unpause applied and visible, G5 delete all at once,
                              G6 silo memory per VM grain, G7 steady-state idle CPU of silo and agent
-                             (measured over --idle-seconds, default 20, after --settle-seconds, default 30,
+                             (measured over --idle-seconds, default 120, after --settle-seconds, default 60,
                              in which the runtime finishes recompiling the code the creates made hot),
                              G10 kill -9 one of two Redis-mode silos with --recovery-vms running VMs (default 10,000)
                              -> time until every VM grain answers a Get through the other (needs redis-server)
