@@ -132,23 +132,8 @@ public sealed class ClusterTlsRoleTests
         {
             psi.ArgumentList.Add(a);
         }
-        using var process = Process.Start(psi) ?? throw new InvalidOperationException($"could not run {script}");
-        try
-        {
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            await process.WaitForExitAsync(deadline.Token);
-            return (process.ExitCode, await stderr + await stdout);
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync();
-            }
-        }
+        var (code, stdout, stderr) = await ChildProcesses.RunToExitAsync(psi, TimeSpan.FromSeconds(60));
+        return (code, stderr + stdout);
     }
 
     private static string RepositoryRoot()

@@ -366,23 +366,8 @@ public sealed class ClusterTlsTests
 
     private static async Task<(int Code, string Output)> RunAsync(ProcessStartInfo psi)
     {
-        using var process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {psi.FileName}");
-        try
-        {
-            var stderr = process.StandardError.ReadToEndAsync();
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(120));
-            await process.WaitForExitAsync(deadline.Token);
-            return (process.ExitCode, await stderr + await stdout);
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync();
-            }
-        }
+        var (code, stdout, stderr) = await ChildProcesses.RunToExitAsync(psi, TimeSpan.FromSeconds(120));
+        return (code, stderr + stdout);
     }
 
     private static int FreePort()

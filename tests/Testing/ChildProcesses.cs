@@ -27,4 +27,28 @@ public static class ChildProcesses
             await process.WaitForExitAsync().ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// Starts <paramref name="psi"/> (which must redirect standard output and error), waits up to <paramref name="timeout"/>
+    /// for it to exit and returns its exit code and output. On timeout the process tree is killed and a
+    /// <see cref="TimeoutException"/> carries what it printed so far.
+    /// </summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunToExitAsync(ProcessStartInfo psi, TimeSpan timeout)
+    {
+        using var process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {psi.FileName}");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var deadline = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync().ConfigureAwait(false);
+            throw new TimeoutException($"{psi.FileName} {string.Join(' ', psi.ArgumentList)} did not exit within {timeout.TotalSeconds:0} s; it printed: {await stderr.ConfigureAwait(false)}{await stdout.ConfigureAwait(false)}");
+        }
+        return (process.ExitCode, await stdout.ConfigureAwait(false), await stderr.ConfigureAwait(false));
+    }
 }

@@ -74,23 +74,11 @@ public sealed class ClusterCertificates : IDisposable
         {
             psi.ArgumentList.Add(argument);
         }
-        using var process = Process.Start(psi) ?? throw new InvalidOperationException($"could not run {script}");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        try
-        {
-            await process.WaitForExitAsync(deadline.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{script} did not finish within 60 s");
-        }
-        if (process.ExitCode != 0)
+        var (code, stdout, stderr) = await ChildProcesses.RunToExitAsync(psi, TimeSpan.FromSeconds(60)).ConfigureAwait(false);
+        if (code != 0)
         {
             SiloProcess.TryDeleteDirectory(folder);
-            throw new InvalidOperationException($"{script} exited with {process.ExitCode}: {await stderr.ConfigureAwait(false)}{await stdout.ConfigureAwait(false)}");
+            throw new InvalidOperationException($"{script} exited with {code}: {stderr}{stdout}");
         }
         var ca = X509Certificate2.CreateFromPemFile(Path.Combine(folder, "ca.crt"), Path.Combine(folder, "ca.key"));
         return new ClusterCertificates(folder, ca.GetECDsaPrivateKey()!, ca);
