@@ -36,8 +36,23 @@ public static class ChildProcesses
     public static async Task<(int ExitCode, string Stdout, string Stderr)> RunToExitAsync(ProcessStartInfo psi, TimeSpan timeout)
     {
         using var process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {psi.FileName}");
+        return await WaitToExitAsync(process, $"{psi.FileName} {string.Join(' ', psi.ArgumentList)}", timeout).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Reads the output of the started <paramref name="process"/> (standard output and error redirected), writes
+    /// <paramref name="stdin"/> to it when given, and waits up to <paramref name="timeout"/> for it to exit. On timeout the
+    /// process tree is killed and a <see cref="TimeoutException"/> names <paramref name="what"/> and carries its output so far.
+    /// </summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> WaitToExitAsync(Process process, string what, TimeSpan timeout, string? stdin = null)
+    {
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
+        if (stdin is not null)
+        {
+            await process.StandardInput.WriteAsync(stdin).ConfigureAwait(false);
+            process.StandardInput.Close();
+        }
         using var deadline = new CancellationTokenSource(timeout);
         try
         {
@@ -47,7 +62,7 @@ public static class ChildProcesses
         {
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync().ConfigureAwait(false);
-            throw new TimeoutException($"{psi.FileName} {string.Join(' ', psi.ArgumentList)} did not exit within {timeout.TotalSeconds:0} s; it printed: {await stderr.ConfigureAwait(false)}{await stdout.ConfigureAwait(false)}");
+            throw new TimeoutException($"{what} did not finish within {timeout.TotalSeconds:0} s; stdout so far:\n{await stdout.ConfigureAwait(false)}\nstderr:\n{await stderr.ConfigureAwait(false)}");
         }
         return (process.ExitCode, await stdout.ConfigureAwait(false), await stderr.ConfigureAwait(false));
     }

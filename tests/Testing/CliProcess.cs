@@ -15,25 +15,9 @@ public static class CliProcess
     public static async Task<CliResult> RunAsync(Uri? server, IEnumerable<string> args, string? stdin = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         using var process = Start(server, args, environment, redirectInput: stdin is not null);
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (stdin is not null)
-        {
-            await process.StandardInput.WriteAsync(stdin).ConfigureAwait(false);
-            process.StandardInput.Close();
-        }
-        using var cts = new CancellationTokenSource(RunTimeout);
-        try
-        {
-            await process.WaitForExitAsync(cts.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync().ConfigureAwait(false);
-            throw new TimeoutException($"orvirt {string.Join(' ', args)} did not finish within {RunTimeout.TotalSeconds} s; stdout so far:\n{await stdout.ConfigureAwait(false)}\nstderr:\n{await stderr.ConfigureAwait(false)}");
-        }
-        return new CliResult(process.ExitCode, await stdout.ConfigureAwait(false), await stderr.ConfigureAwait(false), "orvirt " + string.Join(' ', args));
+        var what = "orvirt " + string.Join(' ', args);
+        var (code, stdout, stderr) = await ChildProcesses.WaitToExitAsync(process, what, RunTimeout, stdin).ConfigureAwait(false);
+        return new CliResult(code, stdout, stderr, what);
     }
 
     /// <summary>Starts <c>orvirt ARGS</c> without waiting; the caller reads its output and disposes it (which kills it).</summary>
