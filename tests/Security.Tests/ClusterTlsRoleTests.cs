@@ -125,7 +125,7 @@ public sealed class ClusterTlsRoleTests
 
     private static async Task<(int Code, string Output)> RunScriptAsync(params string[] arguments)
     {
-        var script = Path.Combine(RepositoryRoot(), "scripts", "cluster-certs.sh");
+        var script = ClusterCertificates.Script();
         var psi = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.ArgumentList.Add(script);
         foreach (var a in arguments)
@@ -134,17 +134,5 @@ public sealed class ClusterTlsRoleTests
         }
         var (code, stdout, stderr) = await ChildProcesses.RunToExitAsync(psi, TimeSpan.FromSeconds(60));
         return (code, stderr + stdout);
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "scripts", "cluster-certs.sh")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new FileNotFoundException($"scripts/cluster-certs.sh was not found above {AppContext.BaseDirectory}");
     }
 }

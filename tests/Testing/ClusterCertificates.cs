@@ -154,7 +154,8 @@ public sealed class ClusterCertificates : IDisposable
 
     private static string Subject(string name, string role) => role.Length == 0 ? "CN=" + name : $"CN={name}, OU=orvirt-{role}";
 
-    private static string Script()
+    /// <summary>The path of this repository's <c>scripts/cluster-certs.sh</c>, found above the test assembly.</summary>
+    public static string Script()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

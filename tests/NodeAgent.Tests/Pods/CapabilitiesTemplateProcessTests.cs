@@ -23,15 +23,7 @@ public sealed class CapabilitiesTemplateProcessTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         var runtime = Runtime();
-        foreach (var pod in runtime.ListPods())
-        {
-            await runtime.RemovePodAsync(pod, CancellationToken.None);
-        }
-        foreach (var pid in ProcessTools.FindByCommandLine(_root + "/"))
-        {
-            await ProcessTools.TerminateAsync(pid, TimeSpan.FromSeconds(2), CancellationToken.None);
-        }
-        Directory.Delete(_root, recursive: true);
+        await ProcessPodTests.RemoveEverythingAsync(runtime, _root);
     }
 
     [Fact]

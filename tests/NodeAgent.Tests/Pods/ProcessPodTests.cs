@@ -159,4 +159,18 @@ public sealed class ProcessPodTests(ProcessPodFixture fixture)
             await Task.Delay(20);
         }
     }
+
+    /// <summary>Removes every pod of <paramref name="runtime"/>, ends any daemon still running below <paramref name="root"/> and deletes it.</summary>
+    internal static async Task RemoveEverythingAsync(ProcessPodRuntime runtime, string root)
+    {
+        foreach (var pod in runtime.ListPods())
+        {
+            await runtime.RemovePodAsync(pod, CancellationToken.None);
+        }
+        foreach (var pid in ProcessTools.FindByCommandLine(root + "/"))
+        {
+            await ProcessTools.TerminateAsync(pid, TimeSpan.FromSeconds(2), CancellationToken.None);
+        }
+        Directory.Delete(root, recursive: true);
+    }
 }

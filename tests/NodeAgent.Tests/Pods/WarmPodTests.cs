@@ -24,15 +24,7 @@ public sealed class WarmPodTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await _runtime.StopWarmPoolAsync();
-        foreach (var pod in _runtime.ListPods())
-        {
-            await _runtime.RemovePodAsync(pod, CancellationToken.None);
-        }
-        foreach (var pid in ProcessTools.FindByCommandLine(_root + "/"))
-        {
-            await ProcessTools.TerminateAsync(pid, TimeSpan.FromSeconds(2), CancellationToken.None);
-        }
-        Directory.Delete(_root, recursive: true);
+        await ProcessPodTests.RemoveEverythingAsync(_runtime, _root);
     }
 
     [Fact]
